@@ -1,0 +1,240 @@
+"""What every Leadhouse source shares: landing-folder scanning, quarantine rows, counters.
+
+Bad records never stop a load. Each one becomes a row in the ``quarantine`` table of the
+source's raw dataset, with the source, resource, file, line, reason and raw payload, and
+dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dlt
+import orjson
+import pyarrow as pa
+
+QUARANTINE_TABLE = "quarantine"
+# Raw payloads are kept for diagnosis, but a multi-megabyte line would bloat the table.
+MAX_PAYLOAD_CHARS = 10_000
+# Clock skew between senders and us is normal; anything further ahead is a bad timestamp.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+QUARANTINE_COLUMNS: dict[str, Any] = {
+    "source": {"data_type": "text", "nullable": False},
+    "resource": {"data_type": "text", "nullable": False},
+    "file_name": {"data_type": "text", "nullable": True},
+    "line_number": {"data_type": "bigint", "nullable": True},
+    "reason": {"data_type": "text", "nullable": False},
+    "raw_payload": {"data_type": "text", "nullable": True},
+    "quarantined_at": {"data_type": "timestamp", "nullable": False},
+}
+
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("resource", pa.string()),
+        ("file_name", pa.string()),
+        ("line_number", pa.int64()),
+        ("reason", pa.string()),
+        ("raw_payload", pa.string()),
+        ("quarantined_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+@dataclass
+class ResourceCounts:
+    rows: int = 0
+    quarantined: int = 0
+    files_read: int = 0
+    files_skipped: int = 0
+
+
+@dataclass
+class LoadCounters:
+    """Rows yielded and quarantined per resource, filled in while dlt extracts."""
+
+    source: str
+    resources: dict[str, ResourceCounts] = field(default_factory=dict)
+
+    def of(self, resource: str) -> ResourceCounts:
+        return self.resources.setdefault(resource, ResourceCounts())
+
+
+@dataclass
+class Reject:
+    resource: str
+    file_name: str | None
+    line_number: int | None
+    reason: str
+    raw_payload: str | bytes | None
+
+
+def quarantine_rows(source: str, rejects: list[Reject]) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {
+            "source": source,
+            "resource": r.resource,
+            "file_name": r.file_name,
+            "line_number": r.line_number,
+            "reason": r.reason,
+            "raw_payload": _payload_text(r.raw_payload),
+            "quarantined_at": now,
+        }
+        for r in rejects
+    ]
+
+
+def quarantine_arrow(source: str, rejects: list[Reject]) -> pa.Table:
+    return pa.Table.from_pylist(quarantine_rows(source, rejects), schema=_QUARANTINE_SCHEMA)
+
+
+def quarantine_item(rows: pa.Table | list[dict[str, Any]]) -> Any:
+    """Route rejects to the append-only quarantine table, whatever the resource's hints."""
+    return dlt.mark.with_hints(
+        rows,
+        dlt.mark.make_hints(
+            table_name=QUARANTINE_TABLE,
+            write_disposition="append",
+            columns=QUARANTINE_COLUMNS,
+        ),
+        create_table_variant=True,
+    )
+
+
+def _payload_text(payload: str | bytes | None) -> str | None:
+    if payload is None:
+        return None
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    return text[:MAX_PAYLOAD_CHARS]
+
+
+def landing_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """Files in a landing folder, in name order so loads are deterministic."""
+    if not folder.is_dir():
+        return []
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(p for p in folder.glob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def new_files(files: list[Path], counts: ResourceCounts) -> Iterator[Path]:
+    """Yield only files not loaded before (or changed since), remembering them in dlt state.
+
+    State lives in the destination with the data, so a crash between load and commit
+    leaves both as they were. Changed files are loaded again; merge keys make that safe.
+    """
+    seen: dict[str, str] = dlt.current.resource_state().setdefault("files", {})
+    for path in files:
+        stat = path.stat()
+        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        if seen.get(path.name) == fingerprint:
+            counts.files_skipped += 1
+            continue
+        counts.files_read += 1
+        yield path
+        seen[path.name] = fingerprint
+
+
+def is_future(moment: datetime) -> bool:
+    return moment > datetime.now(UTC) + FUTURE_TOLERANCE
+
+
+Parser = Callable[[Path, list[Reject]], Iterator[Any]]
+
+
+def landing_resource(
+    *,
+    source: str,
+    table: str,
+    folder: Path,
+    patterns: tuple[str, ...],
+    parse: Parser,
+    primary_key: str,
+    counters: LoadCounters,
+    arrow: bool,
+    extra_columns: dict[str, Any] | None = None,
+) -> Any:
+    """A dlt resource loading new landing files into ``table`` (merged on ``primary_key``).
+
+    Table hints travel with each item, so one resource feeds both its table and the
+    append-only quarantine table. ``parse`` yields Arrow tables (high-volume sources) or
+    lists of dicts (nested CRM-style objects dlt should unnest), and appends rejects.
+    """
+    hints = dlt.mark.make_hints(
+        table_name=table,
+        write_disposition="merge",
+        primary_key=primary_key,
+        columns={primary_key: {"data_type": "text", "nullable": False}} | (extra_columns or {}),
+    )
+
+    def load_files() -> Iterator[Any]:
+        counts = counters.of(table)
+        for path in new_files(landing_files(folder, patterns), counts):
+            rejects: list[Reject] = []
+            for item in parse(path, rejects):
+                counts.rows += item.num_rows if arrow else len(item)
+                yield dlt.mark.with_hints(item, hints, create_table_variant=True)
+            if rejects:
+                counts.quarantined += len(rejects)
+                rows = quarantine_arrow(source, rejects) if arrow else quarantine_rows(source, rejects)
+                yield quarantine_item(rows)
+
+    return dlt.resource(load_files, name=table)
+
+
+Check = Callable[[dict[str, Any]], str | None]
+OBJECT_BATCH = 5_000
+
+
+def parse_json_objects(resource: str, check: Check) -> Parser:
+    """A parser for JSON-lines files of objects, or JSON files holding a list of them
+    (bare, or under ``results`` as HubSpot's list endpoints and exports return them)."""
+
+    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        for position, item, raw in _objects(path, resource, rejects):
+            reason = "not a JSON object" if not isinstance(item, dict) else check(item)
+            if reason is not None:
+                payload = raw if raw is not None else orjson.dumps(item)
+                rejects.append(Reject(resource, path.name, position, reason, payload))
+                continue
+            batch.append(item)
+            if len(batch) == OBJECT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    return parse
+
+
+def _objects(
+    path: Path, resource: str, rejects: list[Reject]
+) -> Iterator[tuple[int, Any, bytes | None]]:
+    if path.suffix == ".json":
+        try:
+            parsed = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as error:
+            rejects.append(Reject(resource, path.name, None, f"malformed JSON file: {error}", None))
+            return
+        items = parsed.get("results", [parsed]) if isinstance(parsed, dict) else parsed
+        for position, item in enumerate(items if isinstance(items, list) else [items], start=1):
+            yield position, item, None
+        return
+    with path.open("rb") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield line_number, orjson.loads(raw), None
+            except orjson.JSONDecodeError as error:
+                rejects.append(
+                    Reject(resource, path.name, line_number, f"malformed JSON: {error}", raw)
+                )

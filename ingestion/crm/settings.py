@@ -1,0 +1,38 @@
+"""Settings for the HubSpot CRM source (file exports of CRM v3 objects)."""
+
+from __future__ import annotations
+
+SOURCE_NAME = "crm"
+DATASET_NAME = "raw_crm"
+
+# Object type -> primary key. Files are named after the object: contacts.jsonl,
+# contacts-2026-11.jsonl, or a HubSpot list response saved as contacts.json.
+OBJECTS: dict[str, str] = {
+    "contacts": "id",
+    "companies": "id",
+    "deals": "id",
+    "meetings": "id",
+    "calls": "id",
+    "notes": "id",
+    "owners": "id",
+    "communication_preferences": "recipient",
+}
+
+# Properties the warehouse reads. Declared up front because dlt creates no column for a
+# property that is empty in every record of a load, and staging must not depend on luck.
+PROPERTIES: dict[str, tuple[str, ...]] = {
+    "contacts": (
+        "email", "firstname", "lastname", "jobtitle", "company", "lifecyclestage",
+        "hs_lead_status", "hubspot_owner_id", "interest_level", "bant_budget",
+        "bant_authority", "bant_need", "bant_timing", "hs_merged_object_ids", "createdate",
+        "lastmodifieddate",
+    ),
+    "companies": ("name", "domain", "nip", "city", "createdate", "hs_lastmodifieddate"),
+    "deals": (
+        "dealname", "amount", "dealstage", "pipeline", "createdate", "closedate",
+        "hs_is_closed_won", "closed_lost_reason", "hubspot_owner_id", "hs_lastmodifieddate",
+    ),
+    "meetings": ("hs_timestamp", "hs_activity_type", "hs_meeting_title", "hs_meeting_outcome"),
+    "calls": ("hs_timestamp", "hs_activity_type", "hs_call_title", "hs_call_disposition"),
+    "notes": ("hs_timestamp", "hs_note_body"),
+}

@@ -1,0 +1,113 @@
+"""Parse Segment-spec JSON lines into Arrow batches, rejecting what cannot be used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from ingestion.common import Reject, is_future
+from ingestion.web_analytics.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
+
+RESOURCE = "events"
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _json_text(value: Any) -> str | None:
+    if not value:
+        return None
+    return orjson.dumps(value).decode()
+
+
+def _check(event: Any) -> str | None:
+    """Why an event cannot be loaded, or None when it can."""
+    if not isinstance(event, dict):
+        return "not a JSON object"
+    if not event.get("messageId"):
+        return "missing messageId"
+    kind = event.get("type")
+    if kind not in EVENT_TYPES:
+        return f"unknown event type: {kind!r}"
+    if kind == "track" and not event.get("event"):
+        return "track call without event name"
+    if not event.get("anonymousId") and not event.get("userId"):
+        return "neither anonymousId nor userId"
+    return None
+
+
+def parse_file(path: Path, rejects: list[Reject]) -> Iterator[pa.Table]:
+    """Stream one file: Arrow tables of good events; bad lines appended to ``rejects``."""
+    columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
+    append = {name: values.append for name, values in columns.items()}
+    rows = 0
+    with path.open("rb") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                event = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                rejects.append(Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw))
+                continue
+            reason = _check(event)
+            timestamp = _timestamp(event.get("timestamp")) if reason is None else None
+            if reason is None and timestamp is None:
+                reason = f"invalid timestamp: {event.get('timestamp')!r}"
+            if reason is None and timestamp is not None and is_future(timestamp):
+                reason = f"timestamp in the future: {event.get('timestamp')}"
+            if reason is not None:
+                rejects.append(Reject(RESOURCE, path.name, line_number, reason, raw))
+                continue
+            context = event.get("context") or {}
+            page = context.get("page") or {}
+            if event["type"] == "page" and not page:
+                page = event.get("properties") or {}
+            campaign = context.get("campaign") or {}
+            append["message_id"](event["messageId"])
+            append["type"](event["type"])
+            append["event"](_text(event.get("event")))
+            append["name"](_text(event.get("name")))
+            append["anonymous_id"](_text(event.get("anonymousId")))
+            append["user_id"](_text(event.get("userId")))
+            append["group_id"](_text(event.get("groupId")))
+            append["previous_id"](_text(event.get("previousId")))
+            append["timestamp"](timestamp)
+            append["sent_at"](_timestamp(event.get("sentAt")))
+            append["received_at"](_timestamp(event.get("receivedAt")))
+            append["page_path"](_text(page.get("path")))
+            append["page_url"](_text(page.get("url")))
+            append["page_title"](_text(page.get("title")))
+            append["page_referrer"](_text(page.get("referrer")) or None)
+            append["campaign_name"](_text(campaign.get("name")))
+            append["campaign_source"](_text(campaign.get("source")))
+            append["campaign_medium"](_text(campaign.get("medium")))
+            append["properties"](_json_text(event.get("properties")))
+            append["traits"](_json_text(event.get("traits") or context.get("traits")))
+            append["source_file"](path.name)
+            rows += 1
+            if rows == BATCH_ROWS:
+                yield pa.Table.from_pydict(columns, schema=EVENT_SCHEMA)
+                for values in columns.values():
+                    values.clear()
+                rows = 0
+    if rows:
+        yield pa.Table.from_pydict(columns, schema=EVENT_SCHEMA)
