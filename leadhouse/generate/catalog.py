@@ -149,9 +149,9 @@ PERSONAS: tuple[Persona, ...] = (
         bant_yes=0.8,
         email_open=0.55,
         email_click=0.2,
-        win_probability=0.55,
+        win_probability=0.3,
         webinar=0.3,
-        lead_status=("NEW", "OPEN", "IN_PROGRESS", "CONNECTED"),
+        lead_status=("NEW", "NEW", "OPEN", "OPEN", "IN_PROGRESS", "CONNECTED"),
     ),
     Persona(
         name="evaluator",

@@ -1,0 +1,40 @@
+{#- Staging for one HubSpot engagement object (meetings, calls, notes): one row per
+    engagement and associated contact. The parent join only undoes dlt's unnesting. -#}
+{% macro crm_engagement(object_name, detail_column) %}
+with
+
+engagements as (
+
+    select * from {{ source('crm', object_name) }}
+
+),
+
+contacts as (
+
+    select * from {{ source('crm', object_name ~ '__associations__contacts__results') }}
+
+),
+
+final as (
+
+    select
+        engagements.id as engagement_id,
+        '{{ object_name }}' as engagement_type,
+        contacts.id as contact_id,
+        {% if object_name == 'notes' -%}
+        cast(null as {{ dbt.type_string() }}) as activity_type,
+        {%- else -%}
+        engagements.properties__hs_activity_type as activity_type,
+        {%- endif %}
+        engagements.{{ detail_column }} as detail,
+        cast(engagements.properties__hs_timestamp as timestamp) as occurred_at
+
+    from engagements
+    inner join contacts
+        on contacts._dlt_parent_id = engagements._dlt_id
+    where not coalesce(engagements.archived, false)
+
+)
+
+select * from final
+{% endmacro %}

@@ -1,0 +1,46 @@
+{#- Small cross-database helpers, dispatched so the same models run on Spark. -#}
+
+{#- Text value at a top-level key of a JSON text column. -#}
+{% macro json_text(column, key) -%}
+    {{ return(adapter.dispatch('json_text', 'leadhouse')(column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text(column, key) -%}
+    json_extract_string({{ column }}, '$.{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text(column, key) -%}
+    get_json_object({{ column }}, '$.{{ key }}')
+{%- endmacro %}
+
+{#- One row per element of a delimited text column, as a lateral relation. -#}
+{% macro split_to_rows(column, delimiter, alias) -%}
+    {{ return(adapter.dispatch('split_to_rows', 'leadhouse')(column, delimiter, alias)) }}
+{%- endmacro %}
+
+{% macro default__split_to_rows(column, delimiter, alias) -%}
+    cross join unnest(string_split({{ column }}, '{{ delimiter }}')) as split_values ({{ alias }})
+{%- endmacro %}
+
+{% macro spark__split_to_rows(column, delimiter, alias) -%}
+    lateral view explode(split({{ column }}, '{{ delimiter }}')) split_values as {{ alias }}
+{%- endmacro %}
+
+{#- E-mail addresses compared the way mail servers and people treat them. -#}
+{% macro normalize_email(column) -%}
+    nullif(lower(trim({{ column }})), '')
+{%- endmacro %}
+
+{#- The moment scores are computed for: var('as_of') or the build time, in UTC. -#}
+{% macro as_of_timestamp() -%}
+    {%- if var('as_of', '') -%}
+        cast('{{ var("as_of") }}' as timestamp)
+    {%- else -%}
+        cast({{ dbt.current_timestamp() }} as timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Days between two timestamps, with fractions, for decay. -#}
+{% macro days_between(start, finish) -%}
+    ({{ dbt.datediff(start, finish, 'second') }} / 86400.0)
+{%- endmacro %}

@@ -1,0 +1,157 @@
+-- One row per person (surviving CRM contact) with account, role, consent, sales feedback
+-- and deal outcomes: everything the lead definition's fit criteria and stages read.
+with
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+    where not is_archived
+
+),
+
+contact_ids as (
+
+    select * from {{ ref('int_contact_ids_resolved') }}
+
+),
+
+contact_companies as (
+
+    select
+        contact_id,
+        min(company_id) as company_id
+
+    from {{ ref('stg_crm__contact_companies') }}
+    group by contact_id
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_accounts_enriched') }}
+
+),
+
+title_rules as (
+
+    select * from {{ ref('job_title_rules') }}
+
+),
+
+competitors as (
+
+    select * from {{ ref('competitor_domains') }}
+
+),
+
+consent as (
+
+    select
+        person_id,
+        max(case when purpose = 'email_marketing' and has_consent then 1 else 0 end) = 1
+            as has_email_marketing_consent,
+        max(case when purpose = 'sales_contact' and has_consent then 1 else 0 end) = 1
+            as has_sales_contact_consent,
+        max(case when purpose = 'profiling' and has_consent then 1 else 0 end) = 1
+            as has_profiling_consent
+
+    from {{ ref('int_consent_current') }}
+    group by person_id
+
+),
+
+deals as (
+
+    select
+        contact_ids.person_id,
+        max(case when deals.is_won then 1 else 0 end) = 1 as has_won_deal,
+        max(case when deals.is_open then 1 else 0 end) = 1 as has_open_deal,
+        max(case when deals.is_lost then 1 else 0 end) = 1 as has_lost_deal,
+        min(deals.created_at) as first_deal_created_at
+
+    from {{ ref('stg_crm__deals') }} as deals
+    inner join {{ ref('stg_crm__deal_contacts') }} as deal_contacts
+        on deals.deal_id = deal_contacts.deal_id
+    inner join contact_ids
+        on deal_contacts.contact_id = contact_ids.contact_id
+    where not deals.is_archived
+    group by contact_ids.person_id
+
+),
+
+title_matches as (
+
+    select
+        contacts.contact_id,
+        title_rules.dimension,
+        title_rules.value,
+        row_number() over (
+            partition by contacts.contact_id, title_rules.dimension
+            order by title_rules.priority
+        ) as rule_rank
+
+    from contacts
+    inner join title_rules
+        on lower(contacts.job_title) || ' ' like '%' || title_rules.keyword || '%'
+
+),
+
+roles as (
+
+    select
+        contact_id,
+        max(case when dimension = 'function' then value end) as job_function,
+        max(case when dimension = 'seniority' then value end) as seniority
+
+    from title_matches
+    where rule_rank = 1
+    group by contact_id
+
+),
+
+final as (
+
+    select
+        contact_ids.person_id,
+        contacts.contact_id,
+        contacts.email,
+        contacts.first_name,
+        contacts.last_name,
+        contacts.job_title,
+        coalesce(roles.job_function, 'unknown') as job_function,
+        coalesce(roles.seniority, 'unknown') as seniority,
+        contact_companies.company_id as account_id,
+        contacts.owner_id,
+        contacts.lead_status,
+        contacts.interest_level,
+        contacts.has_bant_budget,
+        contacts.has_bant_authority,
+        contacts.has_bant_need,
+        contacts.has_bant_timing,
+        competitors.domain is not null as is_competitor,
+        coalesce(consent.has_email_marketing_consent, false) as has_email_marketing_consent,
+        coalesce(consent.has_sales_contact_consent, false) as has_sales_contact_consent,
+        coalesce(consent.has_profiling_consent, false) as has_profiling_consent,
+        coalesce(deals.has_won_deal, false) as has_won_deal,
+        coalesce(deals.has_open_deal, false) as has_open_deal,
+        coalesce(deals.has_lost_deal, false) as has_lost_deal,
+        contacts.created_at
+
+    from contacts
+    inner join contact_ids
+        on contacts.contact_id = contact_ids.contact_id
+        and contact_ids.link_method = 'crm_contact_id'
+    left join contact_companies
+        on contacts.contact_id = contact_companies.contact_id
+    left join roles
+        on contacts.contact_id = roles.contact_id
+    left join competitors
+        on {{ dbt.split_part('contacts.email', "'@'", 2) }} = competitors.domain
+    left join consent
+        on contact_ids.person_id = consent.person_id
+    left join deals
+        on contact_ids.person_id = deals.person_id
+
+)
+
+select * from final

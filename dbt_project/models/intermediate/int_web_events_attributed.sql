@@ -1,0 +1,129 @@
+-- Web events with their person (if known), page category and session. A session ends
+-- after 30 minutes of inactivity or when a new campaign starts.
+with
+
+events as (
+
+    select * from {{ ref('stg_web_analytics__events') }}
+
+),
+
+contact_ids as (
+
+    select * from {{ ref('int_contact_ids_resolved') }}
+
+),
+
+anonymous_ids as (
+
+    select * from {{ ref('int_anonymous_ids_resolved') }}
+
+),
+
+page_rules as (
+
+    select * from {{ ref('page_categories') }}
+
+),
+
+attributed as (
+
+    select
+        events.*,
+        coalesce(contact_ids.person_id, anonymous_ids.person_id) as person_id
+
+    from events
+    left join contact_ids
+        on events.user_id = contact_ids.contact_id
+    left join anonymous_ids
+        on events.anonymous_id = anonymous_ids.anonymous_id
+
+),
+
+categorised as (
+
+    select
+        attributed.event_id,
+        page_rules.page_category,
+        row_number() over (
+            partition by attributed.event_id order by page_rules.priority
+        ) as rule_rank
+
+    from attributed
+    inner join page_rules
+        on attributed.page_path like page_rules.path_pattern
+    where attributed.event_type = 'page'
+
+),
+
+with_previous as (
+
+    select
+        attributed.*,
+        coalesce(
+            case when attributed.event_type = 'page' and attributed.page_path = '/' then 'home' end,
+            categorised.page_category,
+            case when attributed.event_type = 'page' then 'other' end
+        ) as page_category,
+        coalesce(attributed.person_id, 'anonymous:' || attributed.anonymous_id) as visitor_key,
+        lag(attributed.occurred_at) over (
+            partition by coalesce(attributed.person_id, 'anonymous:' || attributed.anonymous_id)
+            order by attributed.occurred_at, attributed.event_id
+        ) as previous_occurred_at,
+        lag(attributed.campaign_name) over (
+            partition by coalesce(attributed.person_id, 'anonymous:' || attributed.anonymous_id)
+            order by attributed.occurred_at, attributed.event_id
+        ) as previous_campaign_name
+
+    from attributed
+    left join categorised
+        on attributed.event_id = categorised.event_id
+        and categorised.rule_rank = 1
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when previous_occurred_at is null then 1
+            when {{ dbt.datediff('previous_occurred_at', 'occurred_at', 'second') }} > 1800 then 1
+            when campaign_name is not null
+                and campaign_name <> coalesce(previous_campaign_name, '') then 1
+            else 0
+        end as is_session_start
+
+    from with_previous
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_type,
+        event_name,
+        person_id,
+        anonymous_id,
+        user_id,
+        visitor_key,
+        occurred_at,
+        page_path,
+        page_category,
+        campaign_name,
+        form_id,
+        form_interest_level,
+        form_nip,
+        traits_email,
+        sum(is_session_start) over (
+            partition by visitor_key
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as session_number
+
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ crm_engagement('calls', 'properties__hs_call_title') }}

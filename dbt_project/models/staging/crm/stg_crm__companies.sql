@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'companies') }}
+
+),
+
+renamed as (
+
+    select
+        id as company_id,
+        properties__name as company_name,
+        nullif(lower(trim(properties__domain)), '') as web_domain,
+        nullif(replace(replace(properties__nip, '-', ''), ' ', ''), '') as nip,
+        properties__city as city,
+        coalesce(archived, false) as is_archived,
+        cast(properties__createdate as timestamp) as created_at
+
+    from source
+
+)
+
+select * from renamed

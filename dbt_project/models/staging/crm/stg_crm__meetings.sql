@@ -1,0 +1,1 @@
+{{ crm_engagement('meetings', 'properties__hs_meeting_title') }}

@@ -1,0 +1,1 @@
+{{ crm_engagement('notes', 'properties__hs_note_body') }}

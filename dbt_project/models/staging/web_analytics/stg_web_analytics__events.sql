@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('web_analytics', 'events') }}
+
+),
+
+renamed as (
+
+    select
+        message_id as event_id,
+        type as event_type,
+        event as event_name,
+        name as page_name,
+        anonymous_id,
+        nullif(user_id, '') as user_id,
+        group_id,
+        cast(timestamp as timestamp) as occurred_at,
+        cast(received_at as timestamp) as received_at,
+        lower(page_path) as page_path,
+        page_url,
+        page_title,
+        campaign_name,
+        campaign_source,
+        campaign_medium,
+        {{ normalize_email(json_text('traits', 'email')) }} as traits_email,
+        {{ json_text('properties', 'form_id') }} as form_id,
+        cast({{ json_text('properties', 'interest_level') }} as integer) as form_interest_level,
+        {{ json_text('properties', 'nip') }} as form_nip,
+        _dlt_load_id as dlt_load_id
+
+    from source
+
+)
+
+select * from renamed
