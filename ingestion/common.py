@@ -183,7 +183,9 @@ def landing_resource(
                 yield dlt.mark.with_hints(item, hints, create_table_variant=True)
             if rejects:
                 counts.quarantined += len(rejects)
-                rows = quarantine_arrow(source, rejects) if arrow else quarantine_rows(source, rejects)
+                rows = (
+                    quarantine_arrow(source, rejects) if arrow else quarantine_rows(source, rejects)
+                )
                 yield quarantine_item(rows)
 
     return dlt.resource(load_files, name=table)

@@ -61,7 +61,6 @@ def make_pipeline(spec: SourceSpec, database: Path, pipelines_dir: Path) -> dlt.
         destination=dlt.destinations.duckdb(str(database)),
         dataset_name=spec.dataset,
         pipelines_dir=str(pipelines_dir),
-        progress=None,
     )
 
 

@@ -19,8 +19,16 @@ SEED_DIR = Path("dbt_project") / "seeds" / "lead_definition"
 
 # Attributes dbt exposes for fit criteria (int_person_attributes); a typo fails early.
 TEXT_ATTRIBUTES = frozenset(
-    {"industry", "legal_form", "vat_status", "job_function", "seniority", "is_competitor",
-     "is_in_liquidation", "has_account"}
+    {
+        "industry",
+        "legal_form",
+        "vat_status",
+        "job_function",
+        "seniority",
+        "is_competitor",
+        "is_in_liquidation",
+        "has_account",
+    }
 )
 NUMBER_ATTRIBUTES = frozenset(
     {"revenue_min_pln", "headcount_min", "branch_count", "company_age_years", "share_capital_pln"}
@@ -175,8 +183,16 @@ def seed_files(definition: LeadDefinition) -> dict[str, str]:
         return out.getvalue()
 
     criteria = [
-        [c.id, kind, c.attribute, c.operator, c.value_text(),
-         c.value if c.operator in ("gte", "lte") else None, c.points, c.description]
+        [
+            c.id,
+            kind,
+            c.attribute,
+            c.operator,
+            c.value_text(),
+            c.value if c.operator in ("gte", "lte") else None,
+            c.points,
+            c.description,
+        ]
         for kind, items in (("fit", definition.fit), ("knockout", definition.knockouts))
         for c in items
     ]
@@ -187,18 +203,42 @@ def seed_files(definition: LeadDefinition) -> dict[str, str]:
     t = definition.thresholds
     return {
         "lead_fit_criteria.csv": render(
-            ["criterion_id", "criterion_kind", "attribute", "operator", "value_text",
-             "value_number", "points", "description"],
+            [
+                "criterion_id",
+                "criterion_kind",
+                "attribute",
+                "operator",
+                "value_text",
+                "value_number",
+                "points",
+                "description",
+            ],
             criteria,
         ),
         "lead_engagement_rules.csv": render(
             ["signal_type", "points", "half_life_days", "max_points", "description"], rules
         ),
         "lead_thresholds.csv": render(
-            ["definition_name", "definition_version", "mql_score", "mql_min_fit", "warm_score",
-             "hot_score", "sla_first_contact_hours"],
-            [[definition.name, definition.version, t.mql_score, t.mql_min_fit, t.warm_score,
-              t.hot_score, t.sla_first_contact_hours]],
+            [
+                "definition_name",
+                "definition_version",
+                "mql_score",
+                "mql_min_fit",
+                "warm_score",
+                "hot_score",
+                "sla_first_contact_hours",
+            ],
+            [
+                [
+                    definition.name,
+                    definition.version,
+                    t.mql_score,
+                    t.mql_min_fit,
+                    t.warm_score,
+                    t.hot_score,
+                    t.sla_first_contact_hours,
+                ]
+            ],
         ),
     }
 

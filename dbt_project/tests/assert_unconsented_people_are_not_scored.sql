@@ -4,6 +4,7 @@ select contributions.person_id
 
 from {{ ref('int_lead_score_contributions') }} as contributions
 left join {{ ref('int_consent_current') }} as consent
-    on contributions.person_id = consent.person_id
-    and consent.purpose = 'profiling'
+    on
+        contributions.person_id = consent.person_id
+        and consent.purpose = 'profiling'
 where not coalesce(consent.has_consent, false)

@@ -8,8 +8,19 @@ RESOURCE = "firmographics"
 FILE_PATTERNS = ("firmographics*.jsonl", "firmographics*.json")
 
 COLUMNS = {
-    "nip": "text", "regon": "text", "krs": "text", "name": "text", "legal_form": "text",
-    "pkd_main": "text", "registration_date": "date", "share_capital_pln": "bigint",
-    "headcount_band": "text", "revenue_band_pln": "text", "branches": "bigint",
-    "vat_status": "text", "in_liquidation": "bool", "www": "text", "as_of": "date",
+    "nip": "text",
+    "regon": "text",
+    "krs": "text",
+    "name": "text",
+    "legal_form": "text",
+    "pkd_main": "text",
+    "registration_date": "date",
+    "share_capital_pln": "bigint",
+    "headcount_band": "text",
+    "revenue_band_pln": "text",
+    "branches": "bigint",
+    "vat_status": "text",
+    "in_liquidation": "bool",
+    "www": "text",
+    "as_of": "date",
 }

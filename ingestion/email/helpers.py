@@ -42,7 +42,9 @@ def _items(path: Path, rejects: list[Reject]) -> Iterator[tuple[int, Any, bytes 
         try:
             yield line_number, orjson.loads(text), raw
         except orjson.JSONDecodeError as error:
-            rejects.append(Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw))
+            rejects.append(
+                Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw)
+            )
 
 
 def _check(event: Any) -> str | None:

@@ -10,8 +10,18 @@ FILE_PATTERNS = ("*.json", "*.jsonl", "*.ndjson")
 BATCH_ROWS = 50_000
 EVENT_TYPES = frozenset(
     {
-        "processed", "dropped", "delivered", "deferred", "bounce", "blocked", "open", "click",
-        "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe",
+        "processed",
+        "dropped",
+        "delivered",
+        "deferred",
+        "bounce",
+        "blocked",
+        "open",
+        "click",
+        "spamreport",
+        "unsubscribe",
+        "group_unsubscribe",
+        "group_resubscribe",
     }
 )
 

@@ -66,7 +66,9 @@ def parse_file(path: Path, rejects: list[Reject]) -> Iterator[pa.Table]:
             try:
                 event = orjson.loads(raw)
             except orjson.JSONDecodeError as error:
-                rejects.append(Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw))
+                rejects.append(
+                    Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw)
+                )
                 continue
             reason = _check(event)
             timestamp = _timestamp(event.get("timestamp")) if reason is None else None

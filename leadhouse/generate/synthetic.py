@@ -221,7 +221,11 @@ class _Generator:
                 merged.append(str(800_000 + i))  # chained: merged twice
             consent_roll = rng.random()
             consent = (
-                "granted" if consent_roll < 0.9 else "missing" if consent_roll < 0.97 else "withdrawn"
+                "granted"
+                if consent_roll < 0.9
+                else "missing"
+                if consent_roll < 0.97
+                else "withdrawn"
             )
             anonymous = [_hex(rng, 128)]
             if rng.random() < 0.2:
@@ -252,7 +256,7 @@ class _Generator:
         out = self.out / "web_analytics"
         out.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        self._web: list[str] = []
+        self._web = []
         file_no = 0
 
         def flush() -> None:
@@ -505,8 +509,9 @@ class _Generator:
             return events
         if roll < 0.03:
             events.append(
-                event("bounce", ts + 5, reason="550 5.1.1 User unknown", status="5.1.1",
-                      type="bounce")
+                event(
+                    "bounce", ts + 5, reason="550 5.1.1 User unknown", status="5.1.1", type="bounce"
+                )
             )
             return events
         if roll < 0.05:
@@ -536,7 +541,12 @@ class _Generator:
         rng = self.rng
         out = self.out / "crm"
         out.mkdir(parents=True, exist_ok=True)
-        contacts, preferences, meetings, calls, notes, deals = [], [], [], [], [], []
+        contacts: list[dict | str] = []
+        preferences: list[dict | str] = []
+        meetings: list[dict | str] = []
+        calls: list[dict | str] = []
+        notes: list[dict | str] = []
+        deals: list[dict | str] = []
         engagement_id = 300_000
         deal_id = 9_000
         for person in self.people:
@@ -551,7 +561,10 @@ class _Generator:
                 at = person.created_at + rng.randint(DAY, 30 * DAY)
                 meetings.append(
                     self._engagement(
-                        engagement_id, person, at, "Webinar",
+                        engagement_id,
+                        person,
+                        at,
+                        "Webinar",
                         hs_meeting_title="Webinar: warehouse automation in practice",
                         hs_meeting_outcome="COMPLETED",
                     )
@@ -561,7 +574,10 @@ class _Generator:
                 at = (person.identified_at or person.created_at) + rng.randint(600, 3 * DAY)
                 calls.append(
                     self._engagement(
-                        engagement_id, person, at, "Discovery call",
+                        engagement_id,
+                        person,
+                        at,
+                        "Discovery call",
                         hs_call_title="Discovery call",
                         hs_call_disposition="f240bbac-87c9-4f6e-bf70-924b57d47db7",
                         hs_call_duration=str(rng.randint(60_000, 1_800_000)),
@@ -579,7 +595,7 @@ class _Generator:
                 )
         if self.people:
             contacts.insert(len(contacts) // 2, '{"id": "99999999", "properties": {"email": ')
-        files = {
+        files: dict[str, list[dict | str]] = {
             "contacts": contacts,
             "companies": [self._crm_company(c) for c in self.companies],
             "deals": deals,
@@ -805,16 +821,31 @@ class _Generator:
             writer = csv.writer(handle)
             writer.writerow(
                 [
-                    "contact_id", "merged_contact_ids", "email", "persona", "company_id",
-                    "anonymous_ids", "consent", "interest_level", "lead_status", "deal_outcome",
+                    "contact_id",
+                    "merged_contact_ids",
+                    "email",
+                    "persona",
+                    "company_id",
+                    "anonymous_ids",
+                    "consent",
+                    "interest_level",
+                    "lead_status",
+                    "deal_outcome",
                 ]
             )
             for p in self.people:
                 writer.writerow(
                     [
-                        p.contact_id, ";".join(p.merged_ids), p.email, p.persona.name,
-                        p.company.company_id if p.company else "", ";".join(p.anonymous_ids),
-                        p.consent, p.interest_level, p.lead_status, p.deal_outcome,
+                        p.contact_id,
+                        ";".join(p.merged_ids),
+                        p.email,
+                        p.persona.name,
+                        p.company.company_id if p.company else "",
+                        ";".join(p.anonymous_ids),
+                        p.consent,
+                        p.interest_level,
+                        p.lead_status,
+                        p.deal_outcome,
                     ]
                 )
 
@@ -837,8 +868,6 @@ def generate(
     gen.write_truth()
     gen.stats.seconds = time.perf_counter() - started
     # Timings stay out of the manifest so that the same arguments give identical files.
-    manifest = {
-        k: v for k, v in asdict(gen.stats).items() if k not in ("seconds", "web_seconds")
-    }
+    manifest = {k: v for k, v in asdict(gen.stats).items() if k not in ("seconds", "web_seconds")}
     (Path(out_dir) / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return gen.stats

@@ -47,8 +47,9 @@ matched as (
     left join registry as by_nip
         on companies.nip = by_nip.nip
     left join registry as by_domain
-        on companies.nip is null
-        and companies.web_domain = by_domain.web_domain
+        on
+            companies.nip is null
+            and companies.web_domain = by_domain.web_domain
 
 ),
 

@@ -6,7 +6,8 @@ with
 events as (
 
     select * from {{ ref('stg_web_analytics__events') }}
-    where anonymous_id is not null
+    where
+        anonymous_id is not null
         and (user_id is not null or traits_email is not null)
 
 ),
@@ -65,7 +66,7 @@ ranked as (
         *,
         row_number() over (
             partition by anonymous_id
-            order by occurred_at, link_method desc, person_id
+            order by occurred_at asc, link_method desc, person_id asc
         ) as link_rank
 
     from candidates

@@ -53,7 +53,7 @@ ranked as (
         statuses.email,
         row_number() over (
             partition by emails.person_id, purposes.purpose
-            order by statuses.status_changed_at desc, statuses.subscription_status
+            order by statuses.status_changed_at desc, statuses.subscription_status asc
         ) as status_rank
 
     from statuses
@@ -78,7 +78,8 @@ final as (
             as consent_given_at,
         case
             when ranked.subscription_status <> 'SUBSCRIBED' then ranked.status_changed_at
-            when ranked.purpose = 'email_marketing'
+            when
+                ranked.purpose = 'email_marketing'
                 and email_withdrawals.withdrawn_at > ranked.status_changed_at
                 then email_withdrawals.withdrawn_at
         end as consent_withdrawn_at,

@@ -42,7 +42,7 @@ matched_criteria as (
         criteria.criterion_id as rule_id,
         cast(criteria.points as double) as points,
         criteria.description || ' (' || attributes.attribute || ' = '
-            || coalesce(attributes.value_text, 'unknown') || ')' as evidence,
+        || coalesce(attributes.value_text, 'unknown') || ')' as evidence,
         1 as signal_count,
         cast(null as timestamp) as last_signal_at
 
@@ -54,8 +54,9 @@ matched_criteria as (
     where
         case criteria.operator
             when 'eq' then attributes.value_text = criteria.value_text
-            when 'in' then
-                '|' || criteria.value_text || '|' like '%|' || attributes.value_text || '|%'
+            when 'in'
+                then
+                    '|' || criteria.value_text || '|' like '%|' || attributes.value_text || '|%'
             when 'gte' then attributes.value_number >= criteria.value_number
             when 'lte' then attributes.value_number <= criteria.value_number
         end
@@ -92,7 +93,7 @@ evidence_ranked as (
     select
         *,
         row_number() over (
-            partition by person_id, signal_type order by occurred_at desc, evidence
+            partition by person_id, signal_type order by occurred_at desc, evidence asc
         ) as recency_rank
 
     from decayed

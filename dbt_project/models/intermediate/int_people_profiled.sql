@@ -26,12 +26,6 @@ contact_companies as (
 
 ),
 
-accounts as (
-
-    select * from {{ ref('int_accounts_enriched') }}
-
-),
-
 title_rules as (
 
     select * from {{ ref('job_title_rules') }}
@@ -139,8 +133,9 @@ final as (
 
     from contacts
     inner join contact_ids
-        on contacts.contact_id = contact_ids.contact_id
-        and contact_ids.link_method = 'crm_contact_id'
+        on
+            contacts.contact_id = contact_ids.contact_id
+            and contact_ids.link_method = 'crm_contact_id'
     left join contact_companies
         on contacts.contact_id = contact_companies.contact_id
     left join roles

@@ -30,7 +30,8 @@ joined as (
         accounts.headcount_min,
         accounts.branch_count,
         accounts.share_capital_pln,
-        {{ dbt.datediff('accounts.registered_on', as_of_timestamp(), 'year') }} as company_age_years
+        {{ dbt.datediff('accounts.registered_on', as_of_timestamp(), 'year') }}
+            as company_age_years
 
     from people
     left join accounts
@@ -40,36 +41,38 @@ joined as (
 
 {% set text_attributes = ['industry', 'legal_form', 'vat_status', 'job_function', 'seniority'] %}
 {% set flag_attributes = ['is_competitor', 'is_in_liquidation', 'has_account'] %}
-{% set number_attributes = ['revenue_min_pln', 'headcount_min', 'branch_count', 'share_capital_pln', 'company_age_years'] %}
+{% set number_attributes = [
+    'revenue_min_pln', 'headcount_min', 'branch_count', 'share_capital_pln', 'company_age_years'
+] %}
 
 final as (
 
     {% for attribute in text_attributes %}
-    select
-        person_id,
-        '{{ attribute }}' as attribute,
-        {{ attribute }} as value_text,
-        cast(null as double) as value_number
-    from joined
-    union all
+        select
+            person_id,
+            '{{ attribute }}' as attribute,
+            {{ attribute }} as value_text,
+            cast(null as double) as value_number
+        from joined
+        union all
     {% endfor %}
     {% for attribute in flag_attributes %}
-    select
-        person_id,
-        '{{ attribute }}' as attribute,
-        case when {{ attribute }} then 'true' else 'false' end as value_text,
-        cast(null as double) as value_number
-    from joined
-    union all
+        select
+            person_id,
+            '{{ attribute }}' as attribute,
+            case when {{ attribute }} then 'true' else 'false' end as value_text,
+            cast(null as double) as value_number
+        from joined
+        union all
     {% endfor %}
     {% for attribute in number_attributes %}
-    select
-        person_id,
-        '{{ attribute }}' as attribute,
-        cast({{ attribute }} as {{ dbt.type_string() }}) as value_text,
-        cast({{ attribute }} as double) as value_number
-    from joined
-    {% if not loop.last %}union all{% endif %}
+        select
+            person_id,
+            '{{ attribute }}' as attribute,
+            cast({{ attribute }} as {{ dbt.type_string() }}) as value_text,
+            cast({{ attribute }} as double) as value_number
+        from joined
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

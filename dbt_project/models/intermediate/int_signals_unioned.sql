@@ -154,17 +154,17 @@ self_reported as (
 bant as (
 
     {% for answer in ['budget', 'authority', 'need', 'timing'] %}
-    select
-        person_id,
-        'bant_{{ answer }}' as signal_type,
-        created_at as occurred_at,
-        'BANT: {{ answer }} confirmed' as evidence,
-        'crm' as source_system,
-        contact_id as source_record_id
+        select
+            person_id,
+            'bant_{{ answer }}' as signal_type,
+            created_at as occurred_at,
+            'BANT: {{ answer }} confirmed' as evidence,
+            'crm' as source_system,
+            contact_id as source_record_id
 
-    from people
-    where has_bant_{{ answer }}
-    {% if not loop.last %}union all{% endif %}
+        from people
+        where has_bant_{{ answer }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

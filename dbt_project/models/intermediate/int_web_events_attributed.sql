@@ -77,8 +77,9 @@ with_previous as (
 
     from attributed
     left join categorised
-        on attributed.event_id = categorised.event_id
-        and categorised.rule_rank = 1
+        on
+            attributed.event_id = categorised.event_id
+            and categorised.rule_rank = 1
 
 ),
 
@@ -88,8 +89,10 @@ flagged as (
         *,
         case
             when previous_occurred_at is null then 1
-            when {{ dbt.datediff('previous_occurred_at', 'occurred_at', 'second') }} > 1800 then 1
-            when campaign_name is not null
+            when {{ dbt.datediff('previous_occurred_at', 'occurred_at', 'second') }} > 1800  -- noqa: LT05
+                then 1
+            when
+                campaign_name is not null
                 and campaign_name <> coalesce(previous_campaign_name, '') then 1
             else 0
         end as is_session_start

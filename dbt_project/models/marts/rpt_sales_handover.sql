@@ -30,7 +30,8 @@ final as (
         scored_at
 
     from people
-    where stage in ('mql', 'sal', 'sql')
+    where
+        stage in ('mql', 'sal', 'sql')
         and has_sales_contact_consent
 
 )

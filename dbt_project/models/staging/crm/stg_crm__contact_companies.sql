@@ -10,7 +10,10 @@ associations as (
 
 contacts as (
 
-    select _dlt_id, id from {{ source('crm', 'contacts') }}
+    select
+        _dlt_id,
+        id
+    from {{ source('crm', 'contacts') }}
 
 ),
 

@@ -9,7 +9,10 @@ associations as (
 
 deals as (
 
-    select _dlt_id, id from {{ source('crm', 'deals') }}
+    select
+        _dlt_id,
+        id
+    from {{ source('crm', 'deals') }}
 
 ),
 

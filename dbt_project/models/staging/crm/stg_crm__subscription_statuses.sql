@@ -10,7 +10,10 @@ statuses as (
 
 recipients as (
 
-    select _dlt_id, recipient from {{ source('crm', 'communication_preferences') }}
+    select
+        _dlt_id,
+        recipient
+    from {{ source('crm', 'communication_preferences') }}
 
 ),
 

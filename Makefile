@@ -1,0 +1,48 @@
+# Leadhouse: `make run` (whole pipeline on synthetic data) and `make test`.
+# Everything installs into .venv on first use; nothing else is needed but Python 3.11+.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data/demo
+WAREHOUSE ?= warehouse
+PEOPLE ?= 2000
+SEED ?= 42
+
+.PHONY: help install run test lint format clean
+
+help:
+	@echo "make run     generate ~$(PEOPLE) synthetic people, load, build, check, summarise"
+	@echo "make test    install if needed and run the whole test suite (pytest)"
+	@echo "make lint    ruff, mypy and sqlfluff"
+	@echo "make format  apply ruff formatting"
+	@echo "make clean   remove generated data, the warehouse and the virtualenv"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/leadhouse run --generate --people $(PEOPLE) --seed $(SEED) \
+		--data $(DATA) --warehouse $(WAREHOUSE)
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd dbt_project && LEADHOUSE_DUCKDB=:memory: ../$(BIN)/sqlfluff lint models tests
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(DATA) $(WAREHOUSE) $(VENV) dbt_project/target dbt_project/logs

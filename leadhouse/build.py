@@ -1,0 +1,71 @@
+"""Build the warehouse with dbt: compile the lead definition into seeds, then `dbt build`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from leadhouse.config import DBT_PROJECT_DIR, LEAD_DEFINITION_SEEDS, Warehouse
+from leadhouse.definition import LeadDefinition, load_definition, write_seeds
+
+
+class BuildFailed(RuntimeError):
+    pass
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_env(warehouse: Warehouse) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "LEADHOUSE_DUCKDB": str(warehouse.database),
+            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+            "DBT_TARGET_PATH": str(warehouse.dbt_target_dir),
+            "DBT_LOG_PATH": str(warehouse.root / "dbt_logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return env
+
+
+def compile_definition(definition_path: Path) -> LeadDefinition:
+    definition = load_definition(definition_path)
+    write_seeds(definition, LEAD_DEFINITION_SEEDS)
+    return definition
+
+
+def run_dbt(
+    warehouse: Warehouse, args: list[str], as_of: str | None = None, quiet: bool = False
+) -> None:
+    command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
+    if as_of:
+        command += ["--vars", json.dumps({"as_of": as_of})]
+    completed = subprocess.run(
+        command,
+        env=dbt_env(warehouse),
+        cwd=DBT_PROJECT_DIR,
+        capture_output=quiet,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        detail = ""
+        if quiet:
+            lines = (completed.stdout or "").splitlines()
+            detail = "\n" + "\n".join(line for line in lines if "ERROR" in line or "Error" in line)
+        raise BuildFailed(f"dbt {' '.join(args)} failed (exit {completed.returncode}){detail}")
+
+
+def build(
+    warehouse: Warehouse, definition_path: Path, as_of: str | None = None, quiet: bool = False
+) -> LeadDefinition:
+    definition = compile_definition(definition_path)
+    run_dbt(warehouse, ["build"], as_of=as_of, quiet=quiet)
+    return definition

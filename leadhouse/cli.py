@@ -1,0 +1,220 @@
+"""The `leadhouse` command line: generate, ingest, build, check, summarise, or run it all."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadhouse.config import DEFAULT_DEFINITION, Warehouse
+
+app = typer.Typer(
+    help=(
+        "Leadhouse: a lead warehouse for B2B marketing and sales. Loads CRM, web analytics, "
+        "e-mail and company-registry data into DuckDB (dlt), scores leads against a shared "
+        "lead definition (dbt) and gates the result with GDPR and quality checks (Great "
+        "Expectations)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+EXIT_OK = 0
+EXIT_CHECKS_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_BUILD_FAILED = 3
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        help="Folder for the DuckDB file, dlt state, dbt artefacts and Data Docs "
+        "[default: $LEADHOUSE_WAREHOUSE or ./warehouse].",
+    ),
+]
+DefinitionOption = Annotated[
+    Path, typer.Option("--definition", help="Lead definition YAML to score with.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Score as of this UTC timestamp (ISO), e.g. 2026-10-01T00:00:00."),
+]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the data set into.")] = Path(
+        "data/generated"
+    ),
+    people: Annotated[int, typer.Option("--people", min=1, help="Number of CRM contacts.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same files.")] = 42,
+    end_date: Annotated[
+        str | None,
+        typer.Option("--end-date", help="Last day of activity (YYYY-MM-DD) [default: today]."),
+    ] = None,
+) -> None:
+    """Write a deterministic synthetic data set for all four sources.
+
+    HubSpot CRM v3 objects (crm/), Segment events (web_analytics/), SendGrid webhook
+    batches (email/) and registry records (company_registry/), with controlled dirt,
+    plus the generator's ground truth in _truth/.
+    """
+    from leadhouse.generate.synthetic import generate as run_generator
+
+    try:
+        end = date.fromisoformat(end_date) if end_date else None
+    except ValueError as error:
+        raise _fail(f"--end-date: {error}", EXIT_BAD_INPUT) from error
+    stats = run_generator(out, people=people, seed=seed, end=end)
+    typer.echo(
+        f"Generated {stats.crm_contacts} contacts, {stats.companies} companies, "
+        f"{stats.deals} deals, {stats.web_events} web events, "
+        f"{stats.email_events} e-mail events into {out} "
+        f"in {stats.seconds:.1f} s ({stats.web_events_per_second:,.0f} web events/s)"
+    )
+
+
+@app.command()
+def ingest(
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="Folder with crm/, web_analytics/, email/, company_registry/."),
+    ] = Path("data/generated"),
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Load new files from the landing folders into raw_<system> datasets (dlt).
+
+    Files already loaded are skipped; records are merged on their natural keys; bad
+    records go to each dataset's quarantine table and are counted here.
+    """
+    _ingest(data, Warehouse.from_env(warehouse))
+
+
+def _ingest(data: Path, warehouse: Warehouse) -> None:
+    from ingestion.pipeline import load_sources
+
+    if not data.is_dir():
+        raise _fail(f"data folder {data} does not exist", EXIT_BAD_INPUT)
+    warehouse.ensure()
+    summaries = load_sources(data, warehouse.database, warehouse.pipelines_dir)
+    if not summaries:
+        raise _fail(f"no source folders found under {data}", EXIT_BAD_INPUT)
+    typer.echo("Ingest:")
+    for summary in summaries:
+        typer.echo(
+            f"  {summary.dataset:<22} {summary.rows:>9} rows loaded  "
+            f"{summary.quarantined:>5} quarantined  {summary.seconds:6.1f} s"
+        )
+
+
+@app.command()
+def build(
+    warehouse: WarehouseOption = None,
+    definition: DefinitionOption = DEFAULT_DEFINITION,
+    as_of: AsOfOption = None,
+) -> None:
+    """Compile the lead definition into seeds and run `dbt build` (models and tests)."""
+    _build(Warehouse.from_env(warehouse), definition, as_of)
+
+
+def _build(warehouse: Warehouse, definition: Path, as_of: str | None) -> None:
+    from leadhouse.build import BuildFailed
+    from leadhouse.build import build as run_build
+    from leadhouse.definition import DefinitionError
+
+    if not warehouse.database.exists():
+        raise _fail(
+            f"no warehouse at {warehouse.database}: run `leadhouse ingest` first", EXIT_BAD_INPUT
+        )
+    try:
+        lead_definition = run_build(warehouse, definition, as_of=as_of, quiet=True)
+    except DefinitionError as error:
+        raise _fail(str(error), EXIT_BAD_INPUT) from error
+    except BuildFailed as error:
+        raise _fail(str(error), EXIT_BUILD_FAILED) from error
+    typer.echo(
+        f"Build: dbt build passed with lead definition {lead_definition.name} "
+        f"v{lead_definition.version}"
+    )
+
+
+@app.command()
+def check(warehouse: WarehouseOption = None) -> None:
+    """Run the Great Expectations gate; exit 1 when a blocking suite fails."""
+    _check(Warehouse.from_env(warehouse))
+
+
+def _check(warehouse: Warehouse) -> None:
+    from expectations.checkpoint import run_checks
+
+    if not warehouse.database.exists():
+        raise _fail(f"no warehouse at {warehouse.database}", EXIT_BAD_INPUT)
+    outcome = run_checks(warehouse.database, warehouse.gx_dir)
+    typer.echo("Checks (Great Expectations):")
+    for suite in outcome.suites:
+        status = "passed" if suite.success else "FAILED"
+        typer.echo(
+            f"  {suite.suite:<24} {suite.table:<26} {status} ({suite.evaluated} expectations)"
+        )
+        for failed in suite.failed:
+            typer.echo(f"    failed: {failed}")
+    if outcome.data_docs:
+        typer.echo(f"  Data Docs: {outcome.data_docs}")
+    if not outcome.success:
+        raise _fail("blocking checks failed", EXIT_CHECKS_FAILED)
+
+
+@app.command()
+def summary(
+    warehouse: WarehouseOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many top leads to list.")] = 10,
+) -> None:
+    """Print people per stage, consent coverage and the top leads."""
+    _summary(Warehouse.from_env(warehouse), top)
+
+
+def _summary(warehouse: Warehouse, top: int) -> None:
+    from leadhouse.summary import read_summary, render
+
+    typer.echo(render(read_summary(warehouse.database, top=top)))
+
+
+@app.command()
+def run(
+    data: Annotated[Path, typer.Option("--data", help="Landing folder root.")] = Path(
+        "data/generated"
+    ),
+    warehouse: WarehouseOption = None,
+    definition: DefinitionOption = DEFAULT_DEFINITION,
+    as_of: AsOfOption = None,
+    generate_data: Annotated[
+        bool,
+        typer.Option("--generate/--no-generate", help="Generate synthetic data into --data first."),
+    ] = False,
+    people: Annotated[int, typer.Option("--people", min=1, help="With --generate.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="With --generate.")] = 42,
+) -> None:
+    """The whole pipeline: [generate →] ingest → build → check → summary.
+
+    Exit codes: 0 success, 1 blocking checks failed, 2 bad input, 3 build failed.
+    """
+    target = Warehouse.from_env(warehouse)
+    if generate_data:
+        generate(out=data, people=people, seed=seed, end_date=None)
+    _ingest(data, target)
+    _build(target, definition, as_of)
+    _check(target)
+    typer.echo("")
+    _summary(target, 10)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())
