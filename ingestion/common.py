@@ -33,15 +33,16 @@ QUARANTINE_COLUMNS: dict[str, Any] = {
     "quarantined_at": {"data_type": "timestamp", "nullable": False},
 }
 
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+# Derived from the dlt hints so the Arrow items and the declared table never disagree.
 _QUARANTINE_SCHEMA = pa.schema(
     [
-        ("source", pa.string()),
-        ("resource", pa.string()),
-        ("file_name", pa.string()),
-        ("line_number", pa.int64()),
-        ("reason", pa.string()),
-        ("raw_payload", pa.string()),
-        ("quarantined_at", pa.timestamp("us", tz="UTC")),
+        pa.field(name, _ARROW_TYPES[hint["data_type"]], nullable=hint["nullable"])
+        for name, hint in QUARANTINE_COLUMNS.items()
     ]
 )
 

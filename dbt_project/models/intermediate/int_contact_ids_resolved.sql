@@ -24,7 +24,7 @@ survivors as (
 merged_away as (
 
     select
-        trim(contacts.merged_id) as contact_id,
+        trim(split_values.merged_id) as contact_id,
         contacts.contact_id as survivor_contact_id,
         'crm_merged_contact_id' as link_method
 

@@ -1,0 +1,53 @@
+"""Shared fixtures: one generated data set and one fully built warehouse per test session."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from leadhouse.config import DEFAULT_DEFINITION, Warehouse
+from leadhouse.generate.synthetic import generate
+
+END_DATE = date(2026, 11, 1)
+# Scoring as of the data's last day keeps decay, and so every assertion, independent of
+# the day the tests run.
+AS_OF = "2026-11-01T00:00:00"
+
+
+@dataclass(frozen=True)
+class Built:
+    data: Path
+    warehouse: Warehouse
+    truth: dict[str, dict[str, str]]  # contact_id -> ground-truth row
+
+
+def read_truth(data: Path) -> dict[str, dict[str, str]]:
+    with (data / "_truth" / "people.csv").open(encoding="utf-8") as handle:
+        return {row["contact_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("data")
+    generate(out, people=1500, seed=7, end=END_DATE)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Ingest, build and check the session data set exactly as `leadhouse run` does."""
+    from expectations.checkpoint import run_checks
+    from ingestion.pipeline import load_sources
+    from leadhouse.build import build
+
+    warehouse = Warehouse(tmp_path_factory.mktemp("warehouse"))
+    warehouse.ensure()
+    load_sources(dataset, warehouse.database, warehouse.pipelines_dir)
+    build(warehouse, DEFAULT_DEFINITION, as_of=AS_OF, quiet=True)
+    outcome = run_checks(warehouse.database, warehouse.gx_dir)
+    assert outcome.success, outcome
+    return Built(data=dataset, warehouse=warehouse, truth=read_truth(dataset))

@@ -1,0 +1,51 @@
+"""The `leadhouse` command line as a user meets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from leadhouse.cli import EXIT_BAD_INPUT, app
+from leadhouse.config import DEFAULT_DEFINITION
+from tests.conftest import Built
+
+runner = CliRunner()
+
+
+def test_help_explains_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("generate", "ingest", "build", "check", "summary", "run"):
+        assert command in result.output
+        sub = runner.invoke(app, [command, "--help"])
+        assert sub.exit_code == 0 and len(sub.output) > 200
+
+
+def test_generate_reports_what_it_wrote(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["generate", "--out", str(tmp_path), "--people", "50", "--end-date", "2026-11-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Generated 50 contacts" in result.output
+    assert (tmp_path / "crm" / "contacts.jsonl").exists()
+
+
+def test_bad_input_exits_2_with_a_clear_message(tmp_path: Path, built: Built) -> None:
+    missing = runner.invoke(app, ["ingest", "--data", str(tmp_path / "nope")])
+    assert missing.exit_code == EXIT_BAD_INPUT
+    assert "does not exist" in missing.output
+    bad = tmp_path / "bad.yml"
+    bad.write_text(DEFAULT_DEFINITION.read_text().replace("points: 20", "points: many", 1))
+    result = runner.invoke(
+        app,
+        ["build", "--warehouse", str(built.warehouse.root), "--definition", str(bad)],
+    )
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert f"{bad}:" in result.output and "points" in result.output
+
+
+def test_summary_command(built: Built) -> None:
+    result = runner.invoke(app, ["summary", "--warehouse", str(built.warehouse.root)])
+    assert result.exit_code == 0, result.output
+    assert "People per stage:" in result.output

@@ -1,0 +1,125 @@
+"""The generator: deterministic, valid identifiers, real-system shapes, dirt, and signal."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from leadhouse import taxids
+from leadhouse.generate.synthetic import generate
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
+    end = date(2026, 11, 1)
+    generate(tmp_path / "a", people=300, seed=11, end=end)
+    generate(tmp_path / "b", people=300, seed=11, end=end)
+    generate(tmp_path / "c", people=300, seed=12, end=end)
+    a, b, c = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
+    assert a == b
+    assert set(a) == set(c) and a != c
+
+
+def _json_lines(path: Path) -> tuple[list[dict], int]:
+    good, bad = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            good.append(json.loads(line))
+        except json.JSONDecodeError:
+            bad += 1
+    return good, bad
+
+
+def test_segment_events_follow_the_spec(dataset: Path) -> None:
+    events, malformed = [], 0
+    for path in sorted((dataset / "web_analytics").glob("*.jsonl")):
+        good, bad = _json_lines(path)
+        events += good
+        malformed += bad
+    assert malformed > 0, "controlled dirt: truncated lines"
+    types = Counter(e.get("type") for e in events)
+    assert {"page", "track", "identify", "group"} <= set(types)
+    pages = [e for e in events if e.get("type") == "page"]
+    assert all(e["context"]["page"]["path"].startswith("/") for e in pages)
+    assert all("anonymousId" in e and "timestamp" in e for e in events)
+    identifies = [e for e in events if e["type"] == "identify"]
+    assert all("@" in e["traits"]["email"] for e in identifies)
+    assert any(e["userId"] is None for e in identifies) and any(e["userId"] for e in identifies)
+    message_ids = Counter(e.get("messageId") for e in events if e.get("messageId"))
+    assert any(n > 1 for n in message_ids.values()), "controlled dirt: replayed messageIds"
+    assert any(e.get("context", {}).get("campaign") for e in pages), "UTM campaigns"
+
+
+def test_sendgrid_batches_are_json_arrays_with_both_category_shapes(dataset: Path) -> None:
+    events = []
+    for path in sorted((dataset / "email").glob("sendgrid-events-0*.json")):
+        events += json.loads(path.read_text(encoding="utf-8"))
+    kinds = Counter(e["event"] for e in events)
+    assert {"processed", "delivered", "open", "click", "bounce"} <= set(kinds)
+    assert any(isinstance(e["category"], list) for e in events)
+    assert any(isinstance(e["category"], str) for e in events)
+    opens = [e for e in events if e["event"] == "open"]
+    assert any(e["sg_machine_open"] for e in opens) and not all(e["sg_machine_open"] for e in opens)
+    assert all(e["sg_event_id"] and isinstance(e["timestamp"], int) for e in events)
+    partial = (dataset / "email" / "sendgrid-events-partial.json").read_text(encoding="utf-8")
+    try:
+        json.loads(partial)
+        raise AssertionError("the partial webhook batch must be cut off")
+    except json.JSONDecodeError:
+        pass
+
+
+def test_hubspot_objects_have_v3_shape(dataset: Path) -> None:
+    contacts, malformed = _json_lines(dataset / "crm" / "contacts.jsonl")
+    assert malformed == 1
+    assert all(set(c) >= {"id", "properties", "createdAt", "archived"} for c in contacts)
+    assert any(c["properties"]["hs_merged_object_ids"] for c in contacts)
+    assert any(";" in (c["properties"]["hs_merged_object_ids"] or "") for c in contacts)
+    emails = [c["properties"]["email"] for c in contacts]
+    assert any(e != e.lower() for e in emails), "controlled dirt: mixed-case e-mails"
+    deals, _ = _json_lines(dataset / "crm" / "deals.jsonl")
+    stages = Counter(d["properties"]["dealstage"] for d in deals)
+    assert stages["closedwon"] > 0 and stages["closedlost"] > 0
+    preferences, _ = _json_lines(dataset / "crm" / "communication_preferences.jsonl")
+    statuses = [s for p in preferences for s in p["subscriptionStatuses"]]
+    assert {"SUBSCRIBED", "NOT_SUBSCRIBED"} <= {s["status"] for s in statuses}
+    assert all(s["legalBasis"] for s in statuses)
+
+
+def test_registry_check_digits_valid_except_injected_dirt(dataset: Path) -> None:
+    records, malformed = _json_lines(dataset / "company_registry" / "firmographics.jsonl")
+    assert malformed == 1
+    nips = [r["nip"] for r in records if r["nip"]]
+    invalid = [n for n in nips if not taxids.is_valid_nip(n)]
+    assert 0 < len(invalid) < 0.1 * len(nips)
+    assert all(taxids.is_valid_regon(r["regon"]) for r in records)
+    assert {"Czynny", "Zwolniony", None} == {r["vat_status"] for r in records}
+    assert any(r["in_liquidation"] for r in records)
+    assert all(r["krs"] is None or taxids.is_valid_krs(r["krs"]) for r in records)
+
+
+def test_traits_drive_outcomes(dataset: Path) -> None:
+    with (dataset / "_truth" / "people.csv").open(encoding="utf-8") as handle:
+        truth = list(csv.DictReader(handle))
+    by_persona: dict[str, list[str]] = {}
+    for row in truth:
+        by_persona.setdefault(row["persona"], []).append(row["deal_outcome"])
+
+    def win_rate(persona: str) -> float:
+        outcomes = by_persona[persona]
+        return outcomes.count("won") / len(outcomes)
+
+    assert win_rate("champion") > 0.2
+    assert win_rate("student") == 0
+    assert win_rate("champion") > 5 * win_rate("content_reader")
