@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from expectations import duckdb_support
 from expectations.suites import SUITES, build_suite
@@ -52,6 +53,9 @@ def _describe(config: Any) -> str:
 def run_checks(database: Path, project_root: Path) -> CheckOutcome:
     duckdb_support.install()
     context = gx.get_context(mode="file", project_root_dir=str(project_root))
+    # Scheduled runs write logs, not terminals: no per-metric progress bars.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.variables.save()
     datasource = context.data_sources.add_or_update_sql(
         name=DATASOURCE, connection_string=f"duckdb:///{database.resolve()}"
     )
