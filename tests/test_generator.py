@@ -59,6 +59,17 @@ def test_segment_events_follow_the_spec(dataset: Path) -> None:
     message_ids = Counter(e.get("messageId") for e in events if e.get("messageId"))
     assert any(n > 1 for n in message_ids.values()), "controlled dirt: replayed messageIds"
     assert any(e.get("context", {}).get("campaign") for e in pages), "UTM campaigns"
+    # Late arrivals: a batch delivered last that holds events older than ones already sent.
+    late_file = dataset / "web_analytics" / "segment-events-late.jsonl"
+    assert sorted((dataset / "web_analytics").glob("*.jsonl"))[-1] == late_file
+    late, _ = _json_lines(late_file)
+    on_time = [
+        e["timestamp"]
+        for path in sorted((dataset / "web_analytics").glob("segment-events-0*.jsonl"))
+        for e in _json_lines(path)[0]
+        if e.get("timestamp", "").startswith("20")
+    ]
+    assert late and min(e["timestamp"] for e in late) < max(on_time)
 
 
 def test_sendgrid_batches_are_json_arrays_with_both_category_shapes(dataset: Path) -> None:

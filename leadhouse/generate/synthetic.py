@@ -133,6 +133,7 @@ class _Generator:
         self._pickers: dict[str, tuple[list[float], list[tuple[str, str]]]] = {}
         self._web: list[str] = []
         self._page_tails: dict[tuple[str, tuple[str, str, str] | None], str] = {}
+        self._late: list[str] = []
 
     # -- companies -------------------------------------------------------------------------
     def make_companies(self) -> None:
@@ -284,6 +285,11 @@ class _Generator:
             if len(self._web) >= WEB_FILE_MAX_LINES:
                 flush()
         flush()
+        if self._late:
+            # Events from devices that were offline: delivered in a batch after the others.
+            late = out / "segment-events-late.jsonl"
+            late.write_bytes(("\n".join(self._late) + "\n").encode("ascii"))
+            file_no += 1
         self.stats.files["web_analytics"] = file_no
         self.stats.web_seconds = time.perf_counter() - started
 
@@ -369,6 +375,8 @@ class _Generator:
             self._web.append(line.replace('"messageId":', '"messageID_missing":', 1))
         elif roll < 0.0068:
             self._web.append(line.replace('"type":"page"', '"type":"pageview"', 1))
+        elif roll < 0.0069:
+            self._late.append(line)
         else:
             self._web.append(line.replace('"timestamp":"2', '"timestamp":"3', 1))  # year 3xxx
 
