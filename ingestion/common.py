@@ -148,6 +148,32 @@ def is_future(moment: datetime) -> bool:
 
 
 Parser = Callable[[Path, list[Reject]], Iterator[Any]]
+Check = Callable[[dict[str, Any]], str | None]
+
+
+def table_hints(table: str, primary_key: str, extra_columns: dict[str, Any] | None = None) -> Any:
+    """Hints for a table merged on ``primary_key``, attached to items rather than to the
+    resource so that the same resource can also send rows to the quarantine table."""
+    return dlt.mark.make_hints(
+        table_name=table,
+        write_disposition="merge",
+        primary_key=primary_key,
+        columns={primary_key: {"data_type": "text", "nullable": False}} | (extra_columns or {}),
+    )
+
+
+def split_valid(
+    items: list[dict[str, Any]], check: Check, resource: str, origin: str
+) -> tuple[list[dict[str, Any]], list[Reject]]:
+    """Good items and rejects of one page of API records."""
+    good, rejects = [], []
+    for position, item in enumerate(items, start=1):
+        reason = "not a JSON object" if not isinstance(item, dict) else check(item)
+        if reason is None:
+            good.append(item)
+        else:
+            rejects.append(Reject(resource, origin, position, reason, orjson.dumps(item)))
+    return good, rejects
 
 
 def landing_resource(
@@ -168,12 +194,7 @@ def landing_resource(
     append-only quarantine table. ``parse`` yields Arrow tables (high-volume sources) or
     lists of dicts (nested CRM-style objects dlt should unnest), and appends rejects.
     """
-    hints = dlt.mark.make_hints(
-        table_name=table,
-        write_disposition="merge",
-        primary_key=primary_key,
-        columns={primary_key: {"data_type": "text", "nullable": False}} | (extra_columns or {}),
-    )
+    hints = table_hints(table, primary_key, extra_columns)
 
     def load_files() -> Iterator[Any]:
         counts = counters.of(table)
@@ -192,7 +213,6 @@ def landing_resource(
     return dlt.resource(load_files, name=table)
 
 
-Check = Callable[[dict[str, Any]], str | None]
 OBJECT_BATCH = 5_000
 
 

@@ -86,6 +86,7 @@ def test_web_events_load_dedupe_quarantine_and_skip_loaded_files(
 
     second = _load(landing, warehouse, "web_analytics")
     assert second.rows == 0 and second.resources["events"].files_skipped >= 1
+    assert second.resources["events"].files_read == 0
 
     # A re-delivered (touched) file is read again, and the merge key keeps it harmless.
     path = next((landing / "web_analytics").glob("*.jsonl"))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from ingestion.common import Check
+from ingestion.common import OBJECT_BATCH, Check, Parser, Reject
 
 
 def requires(key: str) -> Check:
@@ -19,3 +23,45 @@ def requires(key: str) -> Check:
 
 def column_hints(properties: tuple[str, ...]) -> dict[str, Any]:
     return {f"properties__{name}": {"data_type": "text", "nullable": True} for name in properties}
+
+
+def parse_csv_objects(resource: str, check: Check) -> Parser:
+    """HubSpot CSV exports with internal property names as headers, turned into the API's
+    object shape (``id`` + ``properties``) so both paths land in the same columns."""
+
+    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            for line_number, row in enumerate(reader, start=2):
+                if None in row:
+                    rejects.append(
+                        Reject(
+                            resource,
+                            path.name,
+                            line_number,
+                            "more fields than headers",
+                            json.dumps(row, default=str),
+                        )
+                    )
+                    continue
+                record_id = row.pop("hs_object_id", None) or row.pop("Record ID", None)
+                item: dict[str, Any] = {
+                    "id": record_id,
+                    "properties": {k: (v if v != "" else None) for k, v in row.items()},
+                    "archived": False,
+                }
+                reason = check(item)
+                if reason is not None:
+                    rejects.append(
+                        Reject(resource, path.name, line_number, reason, json.dumps(row))
+                    )
+                    continue
+                batch.append(item)
+                if len(batch) == OBJECT_BATCH:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    return parse

@@ -56,3 +56,16 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
     "calls": ("hs_timestamp", "hs_activity_type", "hs_call_title", "hs_call_disposition"),
     "notes": ("hs_timestamp", "hs_note_body"),
 }
+
+API_BASE_URL = "https://api.hubapi.com"
+PAGE_SIZE = 100  # HubSpot's maximum for CRM v3 list endpoints
+# Associations requested with each object type (they come back under `associations`).
+ASSOCIATIONS: dict[str, tuple[str, ...]] = {
+    "contacts": ("companies",),
+    "deals": ("contacts", "companies"),
+    "meetings": ("contacts",),
+    "calls": ("contacts",),
+    "notes": ("contacts",),
+}
+# Objects loaded through the CRM v3 objects API; owners and consent have their own APIs.
+API_OBJECTS = ("contacts", "companies", "deals", "meetings", "calls", "notes")
