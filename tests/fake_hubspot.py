@@ -22,8 +22,10 @@ class FakeHubSpot:
         objects: dict[str, list[dict[str, Any]]],
         owners: list[dict[str, Any]],
         preferences: dict[str, dict[str, Any]],
+        pipelines: list[dict[str, Any]],
     ) -> None:
         self.objects = objects
+        self.pipelines = pipelines
         self.owners = owners
         self.preferences = preferences
         self.faults: dict[tuple[str, str], int] = {}  # (path, after) -> status, served once
@@ -98,6 +100,8 @@ class FakeHubSpot:
                         if bool(o.get("archived")) == archived
                     ]
                     self._send(200, fake._page(items, query))
+                elif url.path == "/crm/v3/pipelines/deals":
+                    self._send(200, {"results": fake.pipelines})
                 elif url.path == "/crm/v3/owners":
                     self._send(200, fake._page(fake.owners, query))
                 elif url.path.startswith("/communication-preferences/v3/status/email/"):

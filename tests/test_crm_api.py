@@ -32,7 +32,9 @@ def server(dataset: Path):
         contact["updatedAt"] = "2026-10-01T00:00:00.000Z"
     objects["companies"][0]["archived"] = True
     preferences = {p["recipient"]: p for p in _objects(dataset, "communication_preferences")}
-    with FakeHubSpot(objects, _objects(dataset, "owners"), preferences) as fake:
+    with FakeHubSpot(
+        objects, _objects(dataset, "owners"), preferences, _objects(dataset, "pipelines")
+    ) as fake:
         yield fake
 
 
@@ -65,6 +67,7 @@ def test_paging_retries_incremental_and_archived(server: FakeHubSpot, tmp_path: 
     deals = len(server.objects["deals"])
     assert _query(tmp_path, "select count(*) from raw_crm.deals") == [(deals,)]
     assert _query(tmp_path, "select count(*) from raw_crm.companies where archived") == [(1,)]
+    assert _query(tmp_path, "select count(*) from raw_crm.pipelines__stages") == [(7,)]
     associations = _query(
         tmp_path, "select count(*) from raw_crm.deals__associations__contacts__results"
     )[0][0]

@@ -102,6 +102,8 @@ def test_hubspot_objects_have_v3_shape(dataset: Path) -> None:
     deals, _ = _json_lines(dataset / "crm" / "deals.jsonl")
     stages = Counter(d["properties"]["dealstage"] for d in deals)
     assert stages["closedwon"] > 0 and stages["closedlost"] > 0
+    (pipeline,) = _json_lines(dataset / "crm" / "pipelines.jsonl")[0]
+    assert set(stages) <= {s["id"] for s in pipeline["stages"]}
     preferences, _ = _json_lines(dataset / "crm" / "communication_preferences.jsonl")
     statuses = [s for p in preferences for s in p["subscriptionStatuses"]]
     assert {"SUBSCRIBED", "NOT_SUBSCRIBED"} <= {s["status"] for s in statuses}

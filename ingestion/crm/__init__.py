@@ -93,6 +93,7 @@ def hubspot_api(
         if object_type == "contacts" and include_communication_preferences:
             resources.append(changed | _preferences(client, counters))
     resources.append(_owners(client, counters))
+    resources.append(_pipelines(client, counters))
     return resources
 
 
@@ -139,6 +140,13 @@ def _owners(client: RESTClient, counters: LoadCounters) -> Any:
         yield from _pages_with_quarantine(api.list_owners(client), "owners", counters)
 
     return dlt.resource(owners, name="owners")
+
+
+def _pipelines(client: RESTClient, counters: LoadCounters) -> Any:
+    def pipelines() -> Iterator[Any]:
+        yield from _pages_with_quarantine(api.list_deal_pipelines(client), "pipelines", counters)
+
+    return dlt.resource(pipelines, name="pipelines")
 
 
 def _preferences(client: RESTClient, counters: LoadCounters) -> Any:

@@ -70,6 +70,13 @@ def list_owners(client: RESTClient) -> Iterator[list[dict[str, Any]]]:
         yield list(page)
 
 
+def list_deal_pipelines(client: RESTClient) -> Iterator[list[dict[str, Any]]]:
+    # Not paged: a portal has a handful of pipelines, each with its stages inline.
+    response = client.get("/crm/v3/pipelines/deals")
+    response.raise_for_status()
+    yield list(response.json().get("results", []))
+
+
 def communication_preferences(client: RESTClient, email: str) -> dict[str, Any] | None:
     response = client.get(f"/communication-preferences/v3/status/email/{quote(email)}")
     if response.status_code == 404:

@@ -16,6 +16,7 @@ OBJECTS: dict[str, str] = {
     "notes": "id",
     "owners": "id",
     "communication_preferences": "recipient",
+    "pipelines": "id",
 }
 
 # Properties the warehouse reads. Declared up front because dlt creates no column for a

@@ -619,6 +619,7 @@ class _Generator:
             "notes": notes,
             "owners": [self._owner(n, owner) for n, owner in enumerate(self.owners)],
             "communication_preferences": preferences,
+            "pipelines": [self._pipeline()],
         }
         for name, rows in files.items():
             lines = (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows)
@@ -779,6 +780,38 @@ class _Generator:
             "createdAt": created,
             "updatedAt": created,
             "archived": False,
+        }
+
+    def _pipeline(self) -> dict:
+        created = _iso(self.start_ts - 400 * DAY)
+        stages = [
+            ("appointmentscheduled", "Appointment scheduled", "0.2", "false"),
+            ("qualifiedtobuy", "Qualified to buy", "0.4", "false"),
+            ("presentationscheduled", "Presentation scheduled", "0.6", "false"),
+            ("decisionmakerboughtin", "Decision maker bought-in", "0.8", "false"),
+            ("contractsent", "Contract sent", "0.9", "false"),
+            ("closedwon", "Closed won", "1.0", "true"),
+            ("closedlost", "Closed lost", "0.0", "true"),
+        ]
+        return {
+            "id": "default",
+            "label": "Sales pipeline",
+            "displayOrder": 0,
+            "archived": False,
+            "createdAt": created,
+            "updatedAt": created,
+            "stages": [
+                {
+                    "id": stage_id,
+                    "label": label,
+                    "displayOrder": order,
+                    "metadata": {"probability": probability, "isClosed": closed},
+                    "archived": False,
+                    "createdAt": created,
+                    "updatedAt": created,
+                }
+                for order, (stage_id, label, probability, closed) in enumerate(stages)
+            ],
         }
 
     @staticmethod
