@@ -151,6 +151,14 @@ Parser = Callable[[Path, list[Reject]], Iterator[Any]]
 Check = Callable[[dict[str, Any]], str | None]
 
 
+# The schema contract of every raw table: new tables and new columns are accepted (a new
+# CRM property or registry field simply appears), but a column that changes its data type
+# stops the load with dlt's DataValidationError instead of silently creating a variant
+# column or dropping rows. Record-level problems are the quarantine's job, not the
+# contract's.
+SCHEMA_CONTRACT: dict[str, str] = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
+
+
 def table_hints(table: str, primary_key: str, extra_columns: dict[str, Any] | None = None) -> Any:
     """Hints for a table merged on ``primary_key``, attached to items rather than to the
     resource so that the same resource can also send rows to the quarantine table."""
@@ -159,6 +167,7 @@ def table_hints(table: str, primary_key: str, extra_columns: dict[str, Any] | No
         write_disposition="merge",
         primary_key=primary_key,
         columns={primary_key: {"data_type": "text", "nullable": False}} | (extra_columns or {}),
+        schema_contract=SCHEMA_CONTRACT,  # type: ignore[arg-type]
     )
 
 

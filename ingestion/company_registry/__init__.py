@@ -1,32 +1,127 @@
-"""Firmographic master data keyed by NIP, merged so the newest ``as_of`` record wins."""
+"""Company registry data: purchased firmographics, KRS extracts, GUS REGON reports,
+VAT White List answers and UK Companies House profiles, each into its own table of
+``raw_company_registry`` (see ``formats.py``), plus the White List client
+(``whitelist.py``). Records with invalid NIP/REGON/KRS check digits are quarantined.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dlt
 
-from ingestion.common import LoadCounters, landing_resource, parse_json_objects
+from ingestion.common import (
+    LoadCounters,
+    Reject,
+    landing_files,
+    landing_resource,
+    new_files,
+    parse_json_objects,
+    quarantine_item,
+    quarantine_rows,
+    table_hints,
+)
+from ingestion.company_registry import formats
 from ingestion.company_registry.helpers import check_record
-from ingestion.company_registry.settings import COLUMNS, FILE_PATTERNS, RESOURCE, SOURCE_NAME
+from ingestion.company_registry.settings import (
+    BIR_PATTERNS,
+    COLUMNS,
+    COMPANIES_HOUSE_PATTERNS,
+    CSV_PATTERNS,
+    FILE_PATTERNS,
+    KRS_PATTERNS,
+    RESOURCE,
+    SOURCE_NAME,
+    WHITELIST_PATTERNS,
+    column_hints,
+)
 
 
 @dlt.source(name=SOURCE_NAME)
-def registry_files(folder: str | Path, counters: LoadCounters | None = None) -> object:
+def registry_files(
+    folder: str | Path, counters: LoadCounters | None = None, load_officers: bool = False
+) -> Any:
+    """All registry files in a landing folder. ``load_officers``: also load KRS board
+    members (personal data; off by default)."""
+    counters = counters or LoadCounters(SOURCE_NAME)
+    landing = Path(folder)
     columns: dict[str, Any] = {
         name: {"data_type": data_type, "nullable": True} for name, data_type in COLUMNS.items()
     }
     columns["as_of"]["dedup_sort"] = "desc"
     del columns["nip"]
-    return landing_resource(
+    json_parse = parse_json_objects(RESOURCE, check_record)
+    csv_parse = formats.parse_firmographics_csv(check_record)
+
+    def firmographics_parse(path: Path, rejects: list[Reject]) -> Any:
+        return (csv_parse if path.suffix == ".csv" else json_parse)(path, rejects)
+
+    def files(table: str, patterns: tuple[str, ...], parse: Any, key: str) -> Any:
+        columns = column_hints(table)
+        del columns[key]
+        return landing_resource(
+            source=SOURCE_NAME,
+            table=table,
+            folder=landing,
+            patterns=patterns,
+            parse=parse,
+            primary_key=key,
+            counters=counters,
+            arrow=False,
+            extra_columns=columns,
+        )
+
+    firmographics = landing_resource(
         source=SOURCE_NAME,
         table=RESOURCE,
-        folder=Path(folder),
-        patterns=FILE_PATTERNS,
-        parse=parse_json_objects(RESOURCE, check_record),
+        folder=landing,
+        patterns=FILE_PATTERNS + CSV_PATTERNS,
+        parse=firmographics_parse,
         primary_key="nip",
-        counters=counters or LoadCounters(SOURCE_NAME),
+        counters=counters,
         arrow=False,
         extra_columns=columns,
     )
+    return [
+        firmographics,
+        _krs_resource(landing, counters, load_officers),
+        files("regon_reports", BIR_PATTERNS, formats.parse_bir, "regon"),
+        files("vat_whitelist_subjects", WHITELIST_PATTERNS, formats.parse_whitelist, "proof_id"),
+        files(
+            "companies_house_profiles",
+            COMPANIES_HOUSE_PATTERNS,
+            formats.parse_companies_house,
+            "company_number",
+        ),
+    ]
+
+
+def _krs_resource(landing: Path, counters: LoadCounters, load_officers: bool) -> Any:
+    columns = column_hints("krs_extracts")
+    del columns["krs"]
+    extract_hints = table_hints("krs_extracts", "krs", columns)
+    # Officers are replaced per extract: the newest extract says who is on the board.
+    officer_hints = dlt.mark.make_hints(
+        table_name="krs_officers",
+        write_disposition="merge",
+        merge_key="krs",
+        columns={"krs": {"data_type": "text", "nullable": False}},
+    )
+
+    def krs_extracts() -> Iterator[Any]:
+        counts = counters.of("krs_extracts")
+        for path in new_files(landing_files(landing, KRS_PATTERNS), counts):
+            rejects: list[Reject] = []
+            officers: list[dict[str, Any]] = []
+            for batch in formats.parse_krs(load_officers, officers)(path, rejects):
+                counts.rows += len(batch)
+                yield dlt.mark.with_hints(batch, extract_hints, create_table_variant=True)
+            if officers:
+                yield dlt.mark.with_hints(officers, officer_hints, create_table_variant=True)
+            if rejects:
+                counts.quarantined += len(rejects)
+                yield quarantine_item(quarantine_rows(SOURCE_NAME, rejects))
+
+    return dlt.resource(krs_extracts, name="krs_extracts")

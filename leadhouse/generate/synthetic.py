@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from leadhouse import taxids
 from leadhouse.generate import catalog
@@ -858,8 +859,158 @@ class _Generator:
             lines.append(json.dumps(record, ensure_ascii=False))
         lines.insert(len(lines) // 2, '{"nip": "5260250274", "name": "BROKEN')
         (out / "firmographics.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self._write_purchased_csv(out)
+        self._write_krs(out)
+        self._write_bir(out)
+        self._write_whitelist(out)
         self.stats.registry_records = len(self.companies)
-        self.stats.files["company_registry"] = 1
+        self.stats.files["company_registry"] = 5
+
+    def _write_purchased_csv(self, out: Path) -> None:
+        """A second vendor's file covering a fifth of the companies, in CSV."""
+        with (out / "firmographics-purchased.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(
+                ["nip", "name", "headcount_band", "revenue_band_pln", "branches", "www", "as_of"]
+            )
+            for company in self.companies[::5]:
+                writer.writerow(
+                    [
+                        company.nip,
+                        company.name,
+                        catalog.HEADCOUNT_BANDS[company.headcount_band],
+                        catalog.REVENUE_BANDS[company.revenue_band],
+                        company.branches,
+                        company.domain,
+                        date.fromtimestamp(self.end_ts - 40 * DAY).isoformat(),
+                    ]
+                )
+            writer.writerow(
+                ["12345", "TYPO sp. z o.o.", "10-49", "<2M", "many", "typo.pl", "2026-01-01"]
+            )
+
+    def _write_krs(self, out: Path) -> None:
+        """KRS current extracts (OdpisAktualny), one document per line."""
+        as_of = time.strftime("%d.%m.%Y", time.gmtime(self.end_ts - 3 * DAY))
+        lines = []
+        for company in self.companies:
+            if company.krs is None:
+                continue
+            division, klass, subclass = company.pkd.split(".")
+            board = [
+                {
+                    "nazwisko": {"nazwiskoICzlon": self.rng.choice(catalog.LAST_NAMES).upper()},
+                    "imiona": {"imie": self.rng.choice(catalog.FIRST_NAMES).upper()},
+                    "funkcjaWOrganie": "PREZES ZARZĄDU",
+                }
+            ]
+            document = {
+                "odpis": {
+                    "rodzaj": "Aktualny",
+                    "naglowekA": {
+                        "rejestr": "RejP",
+                        "numerKRS": company.krs,
+                        "dataRejestracjiWKRS": company.registered_on.strftime("%d.%m.%Y"),
+                        "stanZDnia": as_of,
+                    },
+                    "dane": {
+                        "dzial1": {
+                            "danePodmiotu": {
+                                "formaPrawna": company.legal_form,
+                                "identyfikatory": {"regon": company.regon, "nip": company.nip},
+                                "nazwa": company.name,
+                            },
+                            "siedzibaIAdres": {"adres": {"miejscowosc": "WARSZAWA"}},
+                            "kapital": {
+                                "wysokoscKapitaluZakladowego": {
+                                    "wartosc": f"{company.share_capital:,.2f}".replace(
+                                        ",", " "
+                                    ).replace(".", ","),
+                                    "waluta": "PLN",
+                                }
+                            },
+                        },
+                        "dzial2": {"reprezentacja": {"sklad": board}},
+                        "dzial3": {
+                            "przedmiotDzialalnosci": {
+                                "przedmiotPrzewazajacejDzialalnosci": [
+                                    {
+                                        "opis": "DZIAŁALNOŚĆ",
+                                        "kodDzial": division,
+                                        "kodKlasa": klass,
+                                        "kodPodklasa": subclass,
+                                    }
+                                ]
+                            }
+                        },
+                        "dzial6": {"likwidacja": {"likwidatorzy": []}}
+                        if company.in_liquidation
+                        else {},
+                    },
+                }
+            }
+            lines.append(json.dumps(document, ensure_ascii=False))
+        lines.append(json.dumps({"odpis": {"naglowekA": {"numerKRS": "12"}}}))  # bad number
+        (out / "krs-odpisy.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _write_bir(self, out: Path) -> None:
+        """GUS REGON BIR 1.1 BIR11OsPrawna report rows, as the service returns them."""
+        parts = ["<root>"]
+        for company in self.companies:
+            if company.krs is None:
+                continue
+            parts.append(
+                "<dane>"
+                f"<praw_regon9>{company.regon}</praw_regon9><praw_nip>{company.nip}</praw_nip>"
+                f"<praw_nazwa>{escape(company.name)}</praw_nazwa>"
+                f"<praw_dataRozpoczeciaDzialalnosci>{company.registered_on.isoformat()}"
+                "</praw_dataRozpoczeciaDzialalnosci>"
+                "<praw_dataZakonczeniaDzialalnosci></praw_dataZakonczeniaDzialalnosci>"
+                f"<praw_podstawowaFormaPrawna_Nazwa>OSOBA PRAWNA</praw_podstawowaFormaPrawna_Nazwa>"
+                f"<praw_szczegolnaFormaPrawna_Nazwa>{escape(company.legal_form)}"
+                "</praw_szczegolnaFormaPrawna_Nazwa>"
+                "<praw_adSiedzMiejscowosc_Nazwa>Warszawa</praw_adSiedzMiejscowosc_Nazwa>"
+                "</dane>"
+            )
+        parts.append(
+            "<dane><ErrorCode>4</ErrorCode><ErrorMessagePl>Nie znaleziono podmiotu dla "
+            "podanych kryteriów wyszukiwania.</ErrorMessagePl><Regon>000000000</Regon></dane>"
+        )
+        parts.append("</root>")
+        (out / "bir-reports.xml").write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+    def _write_whitelist(self, out: Path) -> None:
+        """Saved VAT White List answers, 30 NIPs per request as the API allows."""
+        answers = []
+        registered = [c for c in self.companies if c.vat_status is not None]
+        for start in range(0, len(registered), 30):
+            batch = registered[start : start + 30]
+            answers.append(
+                {
+                    "result": {
+                        "subjects": [
+                            {
+                                "name": c.name,
+                                "nip": c.nip,
+                                "statusVat": c.vat_status,
+                                "regon": c.regon,
+                                "krs": c.krs,
+                                "registrationLegalDate": c.registered_on.isoformat(),
+                                "workingAddress": "UL. PRZYKŁADOWA 1, 00-001 WARSZAWA",
+                                "accountNumbers": [f"{self.rng.getrandbits(80):026d}"],
+                            }
+                            for c in batch
+                        ],
+                        "requestDateTime": time.strftime(
+                            "%d-%m-%Y %H:%M:%S", time.gmtime(self.end_ts - DAY)
+                        ),
+                        "requestId": _hex(self.rng, 40),
+                    }
+                }
+            )
+        (out / "whitelist-answers.json").write_text(
+            json.dumps(answers, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
 
     # -- ground truth ----------------------------------------------------------------------
     def write_truth(self) -> None:

@@ -1,0 +1,376 @@
+"""Parsers for the registry formats Leadhouse reads, each into flat rows of its own table.
+
+- purchased firmographics, ``firmographics*.jsonl/.json/.csv`` -> firmographics (nip)
+- KRS current extract (``OdpisAktualny`` JSON), ``krs*.json/.jsonl`` -> krs_extracts (krs)
+- GUS REGON BIR 1.1 full report (``<root><dane>`` XML), ``bir*.xml`` -> regon_reports (regon)
+- VAT White List answers (``result.subject(s)``), ``whitelist*.json`` ->
+  vat_whitelist_subjects (proof_id = requestId:nip)
+- UK Companies House company profiles, ``companies_house*.json/.jsonl`` ->
+  companies_house_profiles (company_number)
+
+Board members and officers are personal data: KRS representation is only loaded (into
+``krs_officers``) when the source is configured with ``load_officers=True``.
+"""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ingestion.common import OBJECT_BATCH, Reject
+from leadhouse import taxids
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _digits(value: Any) -> str | None:
+    text = _clean(value)
+    return text.replace("-", "").replace(" ", "") if text else None
+
+
+def identifier_problem(nip: Any = None, regon: Any = None, krs: Any = None) -> str | None:
+    """Why a record's identifiers are unusable, or None. Absent identifiers are fine."""
+    if _digits(nip) and not taxids.is_valid_nip(_digits(nip)):
+        return f"invalid NIP check digit: {nip}"
+    if _digits(regon) and not taxids.is_valid_regon(_digits(regon)):
+        return f"invalid REGON check digit: {regon}"
+    if _digits(krs) and not taxids.is_valid_krs(_digits(krs)):
+        return f"invalid KRS number: {krs}"
+    return None
+
+
+def _polish_date(value: Any) -> str | None:
+    """KRS writes dates as DD.MM.YYYY."""
+    text = _clean(value)
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d.%m.%Y").date().isoformat()
+    except ValueError:
+        return date.fromisoformat(text).isoformat()
+
+
+def _amount(value: Any) -> float | None:
+    text = _clean(value)
+    if not text:
+        return None
+    return float(text.replace(" ", "").replace(",", "."))
+
+
+def _documents(path: Path, resource: str, rejects: list[Reject]) -> Iterator[tuple[int, Any]]:
+    """JSON documents in a file: one per line (.jsonl) or one/list per file (.json)."""
+    if path.suffix == ".jsonl":
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield number, orjson.loads(raw)
+                except orjson.JSONDecodeError as error:
+                    rejects.append(
+                        Reject(resource, path.name, number, f"malformed JSON: {error}", raw)
+                    )
+        return
+    try:
+        parsed = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as error:
+        rejects.append(Reject(resource, path.name, None, f"malformed JSON file: {error}", None))
+        return
+    for number, document in enumerate(parsed if isinstance(parsed, list) else [parsed], start=1):
+        yield number, document
+
+
+def _batched(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == OBJECT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# -- KRS OdpisAktualny ----------------------------------------------------------------------
+def krs_extract_row(document: dict[str, Any]) -> dict[str, Any]:
+    extract = document["odpis"]
+    header = extract.get("naglowekA") or {}
+    data = extract.get("dane") or {}
+    section1 = data.get("dzial1") or {}
+    entity = section1.get("danePodmiotu") or {}
+    identifiers = entity.get("identyfikatory") or {}
+    capital = ((section1.get("kapital") or {}).get("wysokoscKapitaluZakladowego")) or {}
+    address = ((section1.get("siedzibaIAdres") or {}).get("adres")) or {}
+    activity = ((data.get("dzial3") or {}).get("przedmiotDzialalnosci")) or {}
+    main = (activity.get("przedmiotPrzewazajacejDzialalnosci") or [{}])[0]
+    pkd = (
+        f"{main.get('kodDzial')}.{main.get('kodKlasa')}.{main.get('kodPodklasa')}"
+        if main.get("kodDzial")
+        else None
+    )
+    section6 = data.get("dzial6") or {}
+    return {
+        "krs": _digits(header.get("numerKRS")),
+        "nip": _digits(identifiers.get("nip")),
+        "regon": _digits(identifiers.get("regon")),
+        "name": _clean(entity.get("nazwa")),
+        "legal_form": _clean(entity.get("formaPrawna")),
+        "registration_date": _polish_date(header.get("dataRejestracjiWKRS")),
+        "share_capital_pln": _amount(capital.get("wartosc")),
+        "share_capital_currency": _clean(capital.get("waluta")),
+        "pkd_main": pkd,
+        "city": _clean(address.get("miejscowosc")),
+        "is_in_liquidation": bool(section6.get("likwidacja")),
+        "is_in_bankruptcy": bool(section6.get("postepowanieUpadlosciowe")),
+        "extract_as_of": _polish_date(header.get("stanZDnia")),
+    }
+
+
+def krs_officer_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    extract = document["odpis"]
+    krs = _digits((extract.get("naglowekA") or {}).get("numerKRS"))
+    representation = ((extract.get("dane") or {}).get("dzial2") or {}).get("reprezentacja") or {}
+    rows = []
+    for member in representation.get("sklad") or []:
+        rows.append(
+            {
+                "krs": krs,
+                "first_names": _clean((member.get("imiona") or {}).get("imie")),
+                "last_name": _clean((member.get("nazwisko") or {}).get("nazwiskoICzlon")),
+                "role": _clean(member.get("funkcjaWOrganie")),
+            }
+        )
+    return rows
+
+
+def parse_krs(load_officers: bool, officers: list[dict[str, Any]]) -> Any:
+    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+        def rows() -> Iterator[dict[str, Any]]:
+            for number, document in _documents(path, "krs_extracts", rejects):
+                try:
+                    row = krs_extract_row(document)
+                except (KeyError, TypeError, AttributeError, ValueError) as error:
+                    rejects.append(
+                        Reject(
+                            "krs_extracts",
+                            path.name,
+                            number,
+                            f"not a KRS OdpisAktualny document: {error!r}",
+                            orjson.dumps(document),
+                        )
+                    )
+                    continue
+                problem = (
+                    "missing numerKRS"
+                    if not row["krs"]
+                    else identifier_problem(row["nip"], row["regon"], row["krs"])
+                )
+                if problem:
+                    rejects.append(
+                        Reject("krs_extracts", path.name, number, problem, orjson.dumps(document))
+                    )
+                    continue
+                if load_officers:
+                    officers.extend(krs_officer_rows(document))
+                yield row
+
+        yield from _batched(rows())
+
+    return parse
+
+
+# -- GUS REGON BIR 1.1 ----------------------------------------------------------------------
+_BIR_FIELDS = {
+    # BIR11OsPrawna report fields (legal persons); praw_ is the report's prefix.
+    "praw_regon9": "regon",
+    "praw_regon14": "regon",
+    "praw_nip": "nip",
+    "praw_nazwa": "name",
+    "praw_dataRozpoczeciaDzialalnosci": "activity_started_on",
+    "praw_dataZakonczeniaDzialalnosci": "activity_ended_on",
+    "praw_podstawowaFormaPrawna_Nazwa": "basic_legal_form",
+    "praw_szczegolnaFormaPrawna_Nazwa": "specific_legal_form",
+    "praw_adSiedzMiejscowosc_Nazwa": "city",
+    "praw_numerWRejestrzeEwidencji": "register_number",
+}
+
+
+def parse_bir(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as error:
+        rejects.append(Reject("regon_reports", path.name, None, f"malformed XML: {error}", None))
+        return
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for number, element in enumerate(root.iter("dane"), start=1):
+            fields: dict[str, str | None] = {child.tag: _clean(child.text) for child in element}
+            row: dict[str, Any] = {column: None for column in set(_BIR_FIELDS.values())}
+            for tag, column in _BIR_FIELDS.items():
+                if fields.get(tag):
+                    row[column] = fields[tag]
+            row["regon"] = _digits(row["regon"])
+            row["nip"] = _digits(row["nip"])
+            reason: str | None
+            if fields.get("ErrorCode"):
+                reason = f"BIR error {fields['ErrorCode']}: {fields.get('ErrorMessagePl', '')}"
+            elif not row["regon"]:
+                reason = "missing REGON"
+            else:
+                reason = identifier_problem(row["nip"], row["regon"])
+            if reason:
+                payload = ElementTree.tostring(element, encoding="unicode")
+                rejects.append(Reject("regon_reports", path.name, number, reason, payload))
+                continue
+            yield row
+
+    yield from _batched(rows())
+
+
+# -- VAT White List -------------------------------------------------------------------------
+def whitelist_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of one White List answer; the requestId is the proof of the check."""
+    result = body["result"]
+    subjects = result.get("subjects")
+    if subjects is None:
+        subjects = [result["subject"]] if result.get("subject") else []
+    request_id = result["requestId"]
+    rows = []
+    for subject in subjects:
+        nip = _digits(subject.get("nip"))
+        rows.append(
+            {
+                "proof_id": f"{request_id}:{nip}",
+                "request_id": request_id,
+                "requested_at": _clean(result.get("requestDateTime")),
+                "nip": nip,
+                "regon": _digits(subject.get("regon")),
+                "krs": _digits(subject.get("krs")),
+                "name": _clean(subject.get("name")),
+                "vat_status": _clean(subject.get("statusVat")),
+                "registration_legal_date": _clean(subject.get("registrationLegalDate")),
+                "removal_date": _clean(subject.get("removalDate")),
+                "working_address": _clean(subject.get("workingAddress")),
+                "bank_account_count": len(subject.get("accountNumbers") or []),
+            }
+        )
+    return rows
+
+
+def parse_whitelist(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def rows() -> Iterator[dict[str, Any]]:
+        for number, body in _documents(path, "vat_whitelist_subjects", rejects):
+            try:
+                parsed = whitelist_rows(body)
+            except (KeyError, TypeError, AttributeError) as error:
+                rejects.append(
+                    Reject(
+                        "vat_whitelist_subjects",
+                        path.name,
+                        number,
+                        f"not a White List answer: {error!r}",
+                        orjson.dumps(body),
+                    )
+                )
+                continue
+            for row in parsed:
+                problem = identifier_problem(row["nip"], row["regon"], row["krs"])
+                if problem:
+                    rejects.append(
+                        Reject(
+                            "vat_whitelist_subjects", path.name, number, problem, orjson.dumps(row)
+                        )
+                    )
+                    continue
+                yield row
+
+    yield from _batched(rows())
+
+
+# -- Companies House ------------------------------------------------------------------------
+def parse_companies_house(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def rows() -> Iterator[dict[str, Any]]:
+        for number, profile in _documents(path, "companies_house_profiles", rejects):
+            if not isinstance(profile, dict) or not _clean(profile.get("company_number")):
+                rejects.append(
+                    Reject(
+                        "companies_house_profiles",
+                        path.name,
+                        number,
+                        "missing company_number",
+                        orjson.dumps(profile),
+                    )
+                )
+                continue
+            office = profile.get("registered_office_address") or {}
+            yield {
+                "company_number": _clean(profile["company_number"]),
+                "company_name": _clean(profile.get("company_name")),
+                "company_status": _clean(profile.get("company_status")),
+                "company_type": _clean(profile.get("type")),
+                "date_of_creation": _clean(profile.get("date_of_creation")),
+                "date_of_cessation": _clean(profile.get("date_of_cessation")),
+                "sic_codes": ",".join(profile.get("sic_codes") or []) or None,
+                "has_insolvency_history": bool(profile.get("has_insolvency_history")),
+                "jurisdiction": _clean(profile.get("jurisdiction")),
+                "locality": _clean(office.get("locality")),
+                "postal_code": _clean(office.get("postal_code")),
+            }
+
+    yield from _batched(rows())
+
+
+# -- purchased firmographics (CSV) ----------------------------------------------------------
+_FIRMOGRAPHIC_INTEGERS = ("share_capital_pln", "branches")
+
+
+def parse_firmographics_csv(check: Any) -> Any:
+    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+        def rows() -> Iterator[dict[str, Any]]:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                for number, raw in enumerate(csv.DictReader(handle), start=2):
+                    record: dict[str, Any] = {k: _clean(v) for k, v in raw.items() if k}
+                    try:
+                        for column in _FIRMOGRAPHIC_INTEGERS:
+                            if record.get(column) is not None:
+                                record[column] = int(record[column])
+                    except ValueError as error:
+                        rejects.append(
+                            Reject(
+                                "firmographics",
+                                path.name,
+                                number,
+                                f"wrong type: {error}",
+                                orjson.dumps(raw),
+                            )
+                        )
+                        continue
+                    if record.get("in_liquidation") is not None:
+                        record["in_liquidation"] = record["in_liquidation"].lower() in (
+                            "true",
+                            "1",
+                            "yes",
+                            "tak",
+                        )
+                    reason = check(record)
+                    if reason:
+                        rejects.append(
+                            Reject("firmographics", path.name, number, reason, orjson.dumps(raw))
+                        )
+                        continue
+                    yield record
+
+        yield from _batched(rows())
+
+    return parse

@@ -1,0 +1,212 @@
+"""Registry formats (KRS, GUS BIR, White List, Companies House, purchased CSV) and the
+VAT White List client against a local fake of the Ministry of Finance API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import duckdb
+import pytest
+
+from ingestion.common import LoadCounters
+from ingestion.company_registry import registry_files
+from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
+from ingestion.pipeline import run_source, spec_of
+from leadhouse import taxids
+
+
+def _run(source: Any, warehouse: Path, counters: LoadCounters | None = None):
+    counters = counters or LoadCounters("company_registry")
+    return run_source(
+        spec_of("company_registry"), source, counters, warehouse / "w.duckdb", warehouse / "p"
+    )
+
+
+def _query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse / "w.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture()
+def registry(dataset: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "registry"
+    shutil.copytree(dataset / "company_registry", folder)
+    profiles = [
+        {
+            "company_number": "01234567",
+            "company_name": "ACME LOGISTICS LTD",
+            "company_status": "active",
+            "type": "ltd",
+            "date_of_creation": "2001-04-03",
+            "sic_codes": ["52103", "49410"],
+            "has_insolvency_history": False,
+            "jurisdiction": "england-wales",
+            "registered_office_address": {"locality": "Leeds", "postal_code": "LS1 4AP"},
+        },
+        {"company_name": "NO NUMBER LTD"},
+    ]
+    (folder / "companies_house-profiles.jsonl").write_text(
+        "\n".join(json.dumps(p) for p in profiles) + "\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_every_format_loads_with_check_digits_enforced(registry: Path, tmp_path: Path) -> None:
+    summary = _run(registry_files(registry), tmp_path)
+    krs_docs = (registry / "krs-odpisy.jsonl").read_text(encoding="utf-8").splitlines()
+    assert summary.tables["krs_extracts"] == len(krs_docs) - 1  # one bad KRS number
+    bir = (registry / "bir-reports.xml").read_text(encoding="utf-8")
+    assert summary.tables["regon_reports"] == bir.count("<praw_regon9>")
+    answers = json.loads((registry / "whitelist-answers.json").read_text(encoding="utf-8"))
+    subjects = sum(len(a["result"]["subjects"]) for a in answers)
+    assert summary.tables["vat_whitelist_subjects"] == subjects
+    assert summary.tables["companies_house_profiles"] == 1
+    reasons = {
+        reason.split(":")[0]
+        for (reason,) in _query(tmp_path, "select reason from raw_company_registry.quarantine")
+    }
+    assert {
+        "invalid KRS number",
+        "BIR error 4",
+        "missing company_number",
+        "wrong type",
+        "invalid NIP check digit",
+        "missing nip",
+        "malformed JSON",
+    } <= reasons
+    rows = _query(
+        tmp_path,
+        "select nip, regon, krs, registration_date, share_capital_pln, pkd_main "
+        "from raw_company_registry.krs_extracts",
+    )
+    assert all(taxids.is_valid_nip(r[0]) and taxids.is_valid_regon(r[1]) for r in rows)
+    assert all(r[3] is not None and r[4] >= 0 and r[5].count(".") == 2 for r in rows)
+    proofs = _query(
+        tmp_path,
+        "select count(distinct request_id) from raw_company_registry.vat_whitelist_subjects",
+    )
+    assert proofs == [(len(answers),)]
+    purchased = _query(
+        tmp_path, "select count(*) from raw_company_registry.firmographics where regon is null"
+    )[0][0]
+    assert purchased > 0, "CSV-only companies are loaded too"
+
+
+def test_board_members_are_personal_data_and_off_by_default(registry: Path, tmp_path: Path) -> None:
+    _run(registry_files(registry), tmp_path / "default")
+    tables = {t for (t,) in _query(tmp_path / "default", "select table_name from duckdb_tables()")}
+    assert "krs_officers" not in tables
+    _run(registry_files(registry, load_officers=True), tmp_path / "officers")
+    officers = _query(
+        tmp_path / "officers", "select count(*) from raw_company_registry.krs_officers"
+    )
+    extracts = _query(
+        tmp_path / "officers", "select count(*) from raw_company_registry.krs_extracts"
+    )
+    assert officers == extracts
+
+
+def test_wrong_types_are_quarantined_not_loaded(tmp_path: Path) -> None:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    good = {"nip": "5260250274", "name": "MINISTERSTWO", "branches": 2, "as_of": "2026-10-01"}
+    bad = good | {"nip": "7740001454", "branches": "a lot"}
+    (folder / "firmographics.jsonl").write_text(f"{json.dumps(good)}\n{json.dumps(bad)}\n")
+    summary = _run(registry_files(folder), tmp_path)
+    assert summary.tables["firmographics"] == 1 and summary.quarantined == 1
+    (reason,) = _query(tmp_path, "select reason from raw_company_registry.quarantine")[0]
+    assert reason == "wrong type: branches must be an integer, got 'a lot'"
+
+
+class FakeWhiteList:
+    """The MF White List search endpoint on loopback; it refuses more than 30 NIPs."""
+
+    def __init__(self) -> None:
+        self.requests: list[list[str]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = urlparse(self.path).path
+                nips = path.rsplit("/", 1)[-1].split(",")
+                fake.requests.append(nips)
+                if not path.startswith("/api/search/nips/") or len(nips) > 30:
+                    status, body = 400, {"code": "WL-113", "message": "too many NIPs"}
+                else:
+                    status, body = (
+                        200,
+                        {
+                            "result": {
+                                "subjects": [
+                                    {
+                                        "name": f"FIRMA {n}",
+                                        "nip": n,
+                                        "statusVat": "Czynny",
+                                        "regon": None,
+                                        "krs": None,
+                                        "accountNumbers": [],
+                                    }
+                                    for n in nips
+                                ],
+                                "requestDateTime": "22-11-2026 10:00:00",
+                                "requestId": f"req-{len(fake.requests)}",
+                            }
+                        },
+                    )
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_whitelist_client_batches_caches_and_respects_the_budget(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(3)
+    nips = [taxids.random_nip(rng) for _ in range(75)]
+    invalid = [taxids.corrupt_check_digit(nips[0]), "123"]
+    fake = FakeWhiteList()
+    try:
+        report = WhitelistReport()
+        _run(vat_whitelist(nips + invalid, base_url=fake.url, report=report), tmp_path)
+        assert [len(r) for r in fake.requests] == [30, 30, 15]
+        assert not set(invalid) & {n for r in fake.requests for n in r}, "invalid NIPs never sent"
+        assert report.invalid == 2 and report.answered == 75
+        rows = _query(
+            tmp_path,
+            "select count(*), count(distinct request_id) "
+            "from raw_company_registry.vat_whitelist_subjects",
+        )
+        assert rows == [(75, 3)]
+
+        # Same day, same NIPs: answered from the cache, no request at all.
+        report = WhitelistReport()
+        _run(vat_whitelist(nips, base_url=fake.url, report=report), tmp_path)
+        assert len(fake.requests) == 3 and report.cached == 75
+
+        # New NIPs beyond today's budget wait, and the run says how many.
+        more = [taxids.random_nip(rng) for _ in range(90)]
+        report = WhitelistReport()
+        _run(
+            vat_whitelist(more, base_url=fake.url, daily_request_budget=4, report=report),
+            tmp_path,
+        )
+        assert len(fake.requests) == 4 and report.requested == 30 and report.pending == 60
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
