@@ -7,6 +7,7 @@ dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import fsspec
 import orjson
 import pyarrow as pa
+from fsspec import AbstractFileSystem
 
 QUARANTINE_TABLE = "quarantine"
 # Raw payloads are kept for diagnosis, but a multi-megabyte line would bloat the table.
@@ -115,39 +118,104 @@ def _payload_text(payload: str | bytes | None) -> str | None:
     return text[:MAX_PAYLOAD_CHARS]
 
 
-def landing_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
-    """Files in a landing folder, in name order so loads are deterministic."""
-    if not folder.is_dir():
+@dataclass(frozen=True)
+class LandingFile:
+    """A file in a landing location: a local folder or any fsspec URL (``s3://bucket/
+    prefix``, ``gs://…``, ``memory://…``). Behaves enough like ``pathlib.Path`` for the
+    parsers; ``.gz`` files are decompressed transparently."""
+
+    fs: AbstractFileSystem
+    path: str
+    size: int
+    modified: str
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def suffix(self) -> str:
+        """The format suffix, ignoring a trailing ``.gz``."""
+        name = self.name.removesuffix(".gz")
+        return posixpath.splitext(name)[1]
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.size}:{self.modified}"
+
+    def open(self, mode: str = "rb", **kwargs: Any) -> Any:
+        compression = "gzip" if self.name.endswith(".gz") else None
+        return self.fs.open(self.path, mode, compression=compression, **kwargs)
+
+    def read_bytes(self) -> bytes:
+        with self.open("rb") as handle:
+            data: bytes = handle.read()
+            return data
+
+
+def landing_root(location: str | Path) -> tuple[AbstractFileSystem, str]:
+    return fsspec.core.url_to_fs(str(location))
+
+
+def landing_exists(location: str | Path) -> bool:
+    fs, root = landing_root(location)
+    return bool(fs.isdir(root))
+
+
+def join_location(location: str | Path, *parts: str) -> str:
+    return posixpath.join(str(location).rstrip("/"), *parts)
+
+
+def landing_files(location: str | Path, patterns: tuple[str, ...]) -> list[LandingFile]:
+    """Files in a landing location, in name order so loads are deterministic."""
+    fs, root = landing_root(location)
+    if not fs.isdir(root):
         return []
-    found: set[Path] = set()
+    found: dict[str, dict[str, Any]] = {}
     for pattern in patterns:
-        found.update(p for p in folder.glob(pattern) if p.is_file())
-    return sorted(found)
+        for path in fs.glob(posixpath.join(root.rstrip("/"), pattern)):
+            info = fs.info(path)
+            if info.get("type") == "file":
+                found[path] = info
+    return [
+        LandingFile(
+            fs=fs,
+            path=path,
+            size=int(info.get("size") or 0),
+            # Local files have mtime; object stores an ETag or LastModified.
+            modified=str(
+                info.get("mtime")
+                or info.get("ETag")
+                or info.get("LastModified")
+                or info.get("created")
+                or ""
+            ),
+        )
+        for path, info in sorted(found.items())
+    ]
 
 
-def new_files(files: list[Path], counts: ResourceCounts) -> Iterator[Path]:
+def new_files(files: list[LandingFile], counts: ResourceCounts) -> Iterator[LandingFile]:
     """Yield only files not loaded before (or changed since), remembering them in dlt state.
 
     State lives in the destination with the data, so a crash between load and commit
     leaves both as they were. Changed files are loaded again; merge keys make that safe.
     """
     seen: dict[str, str] = dlt.current.resource_state().setdefault("files", {})
-    for path in files:
-        stat = path.stat()
-        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
-        if seen.get(path.name) == fingerprint:
+    for landing_file in files:
+        if seen.get(landing_file.path) == landing_file.fingerprint:
             counts.files_skipped += 1
             continue
         counts.files_read += 1
-        yield path
-        seen[path.name] = fingerprint
+        yield landing_file
+        seen[landing_file.path] = landing_file.fingerprint
 
 
 def is_future(moment: datetime) -> bool:
     return moment > datetime.now(UTC) + FUTURE_TOLERANCE
 
 
-Parser = Callable[[Path, list[Reject]], Iterator[Any]]
+Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]
 Check = Callable[[dict[str, Any]], str | None]
 
 
@@ -189,7 +257,7 @@ def landing_resource(
     *,
     source: str,
     table: str,
-    folder: Path,
+    folder: str | Path,
     patterns: tuple[str, ...],
     parse: Parser,
     primary_key: str,
@@ -229,7 +297,7 @@ def parse_json_objects(resource: str, check: Check) -> Parser:
     """A parser for JSON-lines files of objects, or JSON files holding a list of them
     (bare, or under ``results`` as HubSpot's list endpoints and exports return them)."""
 
-    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
         batch: list[dict[str, Any]] = []
         for position, item, raw in _objects(path, resource, rejects):
             reason = "not a JSON object" if not isinstance(item, dict) else check(item)
@@ -248,7 +316,7 @@ def parse_json_objects(resource: str, check: Check) -> Parser:
 
 
 def _objects(
-    path: Path, resource: str, rejects: list[Reject]
+    path: LandingFile, resource: str, rejects: list[Reject]
 ) -> Iterator[tuple[int, Any, bytes | None]]:
     if path.suffix == ".json":
         try:

@@ -11,7 +11,13 @@ from typing import Any
 import dlt
 
 from ingestion import company_registry, crm, email, web_analytics
-from ingestion.common import QUARANTINE_TABLE, LoadCounters, ResourceCounts
+from ingestion.common import (
+    QUARANTINE_TABLE,
+    LoadCounters,
+    ResourceCounts,
+    join_location,
+    landing_exists,
+)
 
 # Arrow items skip dlt's normalizer, which is where _dlt_load_id is normally added; lineage
 # from every raw row back to its load needs it.
@@ -70,15 +76,19 @@ def make_pipeline(spec: SourceSpec, database: Path, pipelines_dir: Path) -> dlt.
 
 
 def load_sources(
-    data_dir: Path, database: Path, pipelines_dir: Path, systems: tuple[str, ...] | None = None
+    data_dir: str | Path,
+    database: Path,
+    pipelines_dir: Path,
+    systems: tuple[str, ...] | None = None,
 ) -> list[SourceSummary]:
-    """Load every source whose landing folder exists under ``data_dir``."""
+    """Load every source whose landing folder exists under ``data_dir`` (a local folder
+    or an fsspec URL such as ``s3://bucket/landing``)."""
     summaries = []
     for spec in SOURCES:
         if systems is not None and spec.system not in systems:
             continue
-        folder = data_dir / spec.folder
-        if not folder.is_dir():
+        folder = join_location(data_dir, spec.folder)
+        if not landing_exists(folder):
             continue
         counters = LoadCounters(spec.system)
         summaries.append(

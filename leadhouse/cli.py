@@ -85,9 +85,13 @@ def generate(
 @app.command()
 def ingest(
     data: Annotated[
-        Path,
-        typer.Option("--data", help="Folder with crm/, web_analytics/, email/, company_registry/."),
-    ] = Path("data/generated"),
+        str,
+        typer.Option(
+            "--data",
+            help="Landing location with crm/, web_analytics/, email/, company_registry/: "
+            "a folder or an fsspec URL such as s3://bucket/landing.",
+        ),
+    ] = "data/generated",
     warehouse: WarehouseOption = None,
 ) -> None:
     """Load new files from the landing folders into raw_<system> datasets (dlt).
@@ -98,10 +102,11 @@ def ingest(
     _ingest(data, Warehouse.from_env(warehouse))
 
 
-def _ingest(data: Path, warehouse: Warehouse) -> None:
+def _ingest(data: str, warehouse: Warehouse) -> None:
+    from ingestion.common import landing_exists
     from ingestion.pipeline import load_sources
 
-    if not data.is_dir():
+    if not landing_exists(data):
         raise _fail(f"data folder {data} does not exist", EXIT_BAD_INPUT)
     warehouse.ensure()
     summaries = load_sources(data, warehouse.database, warehouse.pipelines_dir)
@@ -209,7 +214,7 @@ def run(
     target = Warehouse.from_env(warehouse)
     if generate_data:
         generate(out=data, people=people, seed=seed, end_date=None)
-    _ingest(data, target)
+    _ingest(str(data), target)
     _build(target, definition, as_of)
     _check(target)
     typer.echo("")

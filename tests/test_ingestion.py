@@ -160,3 +160,72 @@ def test_registry_rejects_invalid_check_digits(landing: Path, tmp_path: Path) ->
 
     nips = [r[0] for r in _query(warehouse, "select nip from raw_company_registry.firmographics")]
     assert nips and all(taxids.is_valid_nip(n) for n in nips)
+
+
+def test_segment_gzip_and_parquet_from_an_object_store_prefix(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """The landing location may be any fsspec URL; memory:// stands in for s3://."""
+    import gzip
+
+    import fsspec
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = next((dataset / "web_analytics").glob("segment-events-0*.jsonl")).read_bytes()
+    events = []
+    for line in lines.splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    pages = [
+        e
+        for e in events
+        if e.get("type") == "page"
+        and "campaign" not in e["context"]
+        and e.get("messageId")
+        and e["timestamp"].startswith("20")
+    ]
+    gz_events, parquet_events = pages[:300], pages[300:500]
+    broken = dict(parquet_events[0], messageId=None)
+
+    fs = fsspec.filesystem("memory")
+    root = f"/landing-{tmp_path.name}/web_analytics"
+    fs.mkdirs(root, exist_ok=True)
+    with fs.open(f"{root}/part-0001.jsonl.gz", "wb") as handle:
+        handle.write(gzip.compress(b"\n".join(json.dumps(e).encode() for e in gz_events)))
+    with fs.open(f"{root}/part-0002.parquet", "wb") as handle:
+        pq.write_table(pa.Table.from_pylist([*parquet_events, broken]), handle)
+
+    location = f"memory:///landing-{tmp_path.name}"
+    warehouse = tmp_path / "wh"
+    (summary,) = load_sources(
+        location, warehouse / "w.duckdb", warehouse / "p", systems=("web_analytics",)
+    )
+    expected = {e["messageId"] for e in gz_events + parquet_events}
+    assert summary.rows == len(expected) and summary.quarantined == 1
+    loaded = {r[0] for r in _query(warehouse, "select message_id from raw_web_analytics.events")}
+    assert loaded == expected
+    paths = _query(
+        warehouse, "select count(*) from raw_web_analytics.events where page_path like '/%'"
+    )
+    assert paths == [(len(expected),)]
+    (again,) = load_sources(
+        location, warehouse / "w.duckdb", warehouse / "p", systems=("web_analytics",)
+    )
+    assert again.rows == 0 and again.resources["events"].files_skipped == 2
+
+
+def test_new_crm_property_becomes_a_column(landing: Path, tmp_path: Path) -> None:
+    """Schema contract: new columns evolve (see ingestion/common.py SCHEMA_CONTRACT)."""
+    warehouse = tmp_path / "wh"
+    contact = json.loads((landing / "crm" / "contacts.jsonl").read_text().splitlines()[0])
+    contact["properties"]["hs_buying_role"] = "DECISION_MAKER"
+    for name in [p.name for p in (landing / "crm").iterdir()]:
+        (landing / "crm" / name).unlink()
+    (landing / "crm" / "contacts.jsonl").write_text(json.dumps(contact) + "\n")
+    _load(landing, warehouse, "crm")
+    assert _query(warehouse, "select properties__hs_buying_role from raw_crm.contacts") == [
+        ("DECISION_MAKER",)
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 
 from ingestion.common import (
+    LandingFile,
     LoadCounters,
     Reject,
     landing_files,
@@ -46,7 +47,7 @@ def registry_files(
     """All registry files in a landing folder. ``load_officers``: also load KRS board
     members (personal data; off by default)."""
     counters = counters or LoadCounters(SOURCE_NAME)
-    landing = Path(folder)
+    landing = str(folder)
     columns: dict[str, Any] = {
         name: {"data_type": data_type, "nullable": True} for name, data_type in COLUMNS.items()
     }
@@ -55,7 +56,7 @@ def registry_files(
     json_parse = parse_json_objects(RESOURCE, check_record)
     csv_parse = formats.parse_firmographics_csv(check_record)
 
-    def firmographics_parse(path: Path, rejects: list[Reject]) -> Any:
+    def firmographics_parse(path: LandingFile, rejects: list[Reject]) -> Any:
         return (csv_parse if path.suffix == ".csv" else json_parse)(path, rejects)
 
     def files(table: str, patterns: tuple[str, ...], parse: Any, key: str) -> Any:
@@ -98,7 +99,7 @@ def registry_files(
     ]
 
 
-def _krs_resource(landing: Path, counters: LoadCounters, load_officers: bool) -> Any:
+def _krs_resource(landing: str, counters: LoadCounters, load_officers: bool) -> Any:
     columns = column_hints("krs_extracts")
     del columns["krs"]
     extract_hints = table_hints("krs_extracts", "krs", columns)

@@ -18,12 +18,11 @@ import csv
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ingestion.common import OBJECT_BATCH, Reject
+from ingestion.common import OBJECT_BATCH, LandingFile, Reject
 from leadhouse import taxids
 
 
@@ -68,7 +67,9 @@ def _amount(value: Any) -> float | None:
     return float(text.replace(" ", "").replace(",", "."))
 
 
-def _documents(path: Path, resource: str, rejects: list[Reject]) -> Iterator[tuple[int, Any]]:
+def _documents(
+    path: LandingFile, resource: str, rejects: list[Reject]
+) -> Iterator[tuple[int, Any]]:
     """JSON documents in a file: one per line (.jsonl) or one/list per file (.json)."""
     if path.suffix == ".jsonl":
         with path.open("rb") as handle:
@@ -155,7 +156,7 @@ def krs_officer_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def parse_krs(load_officers: bool, officers: list[dict[str, Any]]) -> Any:
-    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
         def rows() -> Iterator[dict[str, Any]]:
             for number, document in _documents(path, "krs_extracts", rejects):
                 try:
@@ -206,9 +207,10 @@ _BIR_FIELDS = {
 }
 
 
-def parse_bir(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+def parse_bir(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
     try:
-        root = ElementTree.parse(path).getroot()
+        with path.open("rb") as handle:
+            root = ElementTree.parse(handle).getroot()
     except ElementTree.ParseError as error:
         rejects.append(Reject("regon_reports", path.name, None, f"malformed XML: {error}", None))
         return
@@ -268,7 +270,7 @@ def whitelist_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def parse_whitelist(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+def parse_whitelist(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
     def rows() -> Iterator[dict[str, Any]]:
         for number, body in _documents(path, "vat_whitelist_subjects", rejects):
             try:
@@ -299,7 +301,9 @@ def parse_whitelist(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str
 
 
 # -- Companies House ------------------------------------------------------------------------
-def parse_companies_house(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+def parse_companies_house(
+    path: LandingFile, rejects: list[Reject]
+) -> Iterator[list[dict[str, Any]]]:
     def rows() -> Iterator[dict[str, Any]]:
         for number, profile in _documents(path, "companies_house_profiles", rejects):
             if not isinstance(profile, dict) or not _clean(profile.get("company_number")):
@@ -336,9 +340,9 @@ _FIRMOGRAPHIC_INTEGERS = ("share_capital_pln", "branches")
 
 
 def parse_firmographics_csv(check: Any) -> Any:
-    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
         def rows() -> Iterator[dict[str, Any]]:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with path.open("r", encoding="utf-8-sig", newline="") as handle:
                 for number, raw in enumerate(csv.DictReader(handle), start=2):
                     record: dict[str, Any] = {k: _clean(v) for k, v in raw.items() if k}
                     try:

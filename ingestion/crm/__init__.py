@@ -18,6 +18,7 @@ import dlt
 from dlt.sources.helpers.rest_client import RESTClient
 
 from ingestion.common import (
+    LandingFile,
     LoadCounters,
     landing_resource,
     parse_json_objects,
@@ -41,14 +42,14 @@ def hubspot_files(folder: str | Path, counters: LoadCounters | None = None) -> A
         json_parse = parse_json_objects(name, requires(key))
         csv_parse = parse_csv_objects(name, requires(key))
 
-        def parse(path: Path, rejects: list[Any], _json=json_parse, _csv=csv_parse) -> Any:
+        def parse(path: LandingFile, rejects: list[Any], _json=json_parse, _csv=csv_parse) -> Any:
             return (_csv if path.suffix == ".csv" else _json)(path, rejects)
 
         resources.append(
             landing_resource(
                 source=SOURCE_NAME,
                 table=name,
-                folder=Path(folder),
+                folder=folder,
                 patterns=tuple(
                     f"{name}{tail}.{ext}" for tail in ("", "-*") for ext in ("json", "jsonl", "csv")
                 ),

@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from ingestion.common import OBJECT_BATCH, Check, Parser, Reject
+from ingestion.common import OBJECT_BATCH, Check, LandingFile, Parser, Reject
 
 
 def requires(key: str) -> Check:
@@ -29,9 +28,9 @@ def parse_csv_objects(resource: str, check: Check) -> Parser:
     """HubSpot CSV exports with internal property names as headers, turned into the API's
     object shape (``id`` + ``properties``) so both paths land in the same columns."""
 
-    def parse(path: Path, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
         batch: list[dict[str, Any]] = []
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             for line_number, row in enumerate(reader, start=2):
                 if None in row:

@@ -21,7 +21,7 @@ def sendgrid_files(folder: str | Path, counters: LoadCounters | None = None) -> 
     return landing_resource(
         source=SOURCE_NAME,
         table=RESOURCE,
-        folder=Path(folder),
+        folder=folder,
         patterns=FILE_PATTERNS,
         parse=parse_file,
         primary_key="sg_event_id",

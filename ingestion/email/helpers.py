@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
-from ingestion.common import Reject, is_future
+from ingestion.common import LandingFile, Reject, is_future
 from ingestion.email.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
 
 
-def _items(path: Path, rejects: list[Reject]) -> Iterator[tuple[int, Any, bytes | None]]:
+def _items(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any, bytes | None]]:
     """(position, event, raw) for every event in a webhook file.
 
     A whole-file parse is tried first. A file cut off mid-write is then read line by
@@ -73,7 +72,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def parse_file(path: Path, rejects: list[Reject]) -> Iterator[pa.Table]:
+def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
     rows = 0
     for position, event, raw in _items(path, rejects):

@@ -6,7 +6,7 @@ import pyarrow as pa
 
 SOURCE_NAME = "email"
 DATASET_NAME = "raw_email"
-FILE_PATTERNS = ("*.json", "*.jsonl", "*.ndjson")
+FILE_PATTERNS = ("*.json", "*.jsonl", "*.ndjson", "*.json.gz", "*.jsonl.gz")
 BATCH_ROWS = 50_000
 EVENT_TYPES = frozenset(
     {

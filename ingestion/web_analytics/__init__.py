@@ -20,7 +20,7 @@ def segment_files(folder: str | Path, counters: LoadCounters | None = None) -> o
     return landing_resource(
         source=SOURCE_NAME,
         table=RESOURCE,
-        folder=Path(folder),
+        folder=folder,
         patterns=FILE_PATTERNS,
         parse=parse_file,
         primary_key="message_id",

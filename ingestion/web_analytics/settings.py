@@ -6,7 +6,7 @@ import pyarrow as pa
 
 SOURCE_NAME = "web_analytics"
 DATASET_NAME = "raw_web_analytics"
-FILE_PATTERNS = ("*.jsonl", "*.ndjson", "*.json")
+FILE_PATTERNS = ("*.jsonl", "*.ndjson", "*.json", "*.jsonl.gz", "*.json.gz", "*.parquet")
 # Rows per Arrow batch: large enough for columnar speed, small enough to keep memory flat.
 BATCH_ROWS = 50_000
 # The Segment spec's call types. `screen` comes from mobile libraries; `alias` is tolerated.
