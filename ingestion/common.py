@@ -8,6 +8,7 @@ dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
 from __future__ import annotations
 
 import posixpath
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,25 @@ class ResourceCounts:
     quarantined: int = 0
     files_read: int = 0
     files_skipped: int = 0
+    seconds: float = 0.0  # time spent reading and parsing inside the resource
+
+
+def timed(counts: ResourceCounts, items: Iterator[Any]) -> Iterator[Any]:
+    """Pass items through, adding the time spent producing them to ``counts.seconds``.
+
+    dlt interleaves resources, so wall time per resource is not observable from outside;
+    the time inside a resource's own generator is, and it is what a slow source costs.
+    """
+    iterator = iter(items)
+    while True:
+        started = time.perf_counter()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            counts.seconds += time.perf_counter() - started
+            return
+        counts.seconds += time.perf_counter() - started
+        yield item
 
 
 @dataclass
@@ -275,6 +295,9 @@ def landing_resource(
 
     def load_files() -> Iterator[Any]:
         counts = counters.of(table)
+        yield from timed(counts, _load_files(counts))
+
+    def _load_files(counts: ResourceCounts) -> Iterator[Any]:
         for path in new_files(landing_files(folder, patterns), counts):
             rejects: list[Reject] = []
             for item in parse(path, rejects):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 
 from ingestion import company_registry, crm, email, web_analytics
 from ingestion.common import (
@@ -18,6 +19,7 @@ from ingestion.common import (
     join_location,
     landing_exists,
 )
+from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
 
 # Arrow items skip dlt's normalizer, which is where _dlt_load_id is normally added; lineage
 # from every raw row back to its load needs it.
@@ -80,6 +82,7 @@ def load_sources(
     database: Path,
     pipelines_dir: Path,
     systems: tuple[str, ...] | None = None,
+    source_options: dict[str, dict[str, Any]] | None = None,
 ) -> list[SourceSummary]:
     """Load every source whose landing folder exists under ``data_dir`` (a local folder
     or an fsspec URL such as ``s3://bucket/landing``)."""
@@ -91,9 +94,9 @@ def load_sources(
         if not landing_exists(folder):
             continue
         counters = LoadCounters(spec.system)
-        summaries.append(
-            run_source(spec, spec.factory(folder, counters), counters, database, pipelines_dir)
-        )
+        options = (source_options or {}).get(spec.system, {})
+        source = spec.factory(folder, counters, **options)
+        summaries.append(run_source(spec, source, counters, database, pipelines_dir))
     return summaries
 
 
@@ -129,3 +132,41 @@ def load_hubspot_api(database: Path, pipelines_dir: Path, **source_args: Any) ->
     counters = LoadCounters("crm")
     source = crm.hubspot_api(counters=counters, **source_args)
     return run_source(spec_of("crm"), source, counters, database, pipelines_dir)
+
+
+def nips_in_warehouse(database: Path) -> list[str]:
+    """NIPs the warehouse knows (CRM companies and firmographics), for White List checks."""
+    queries = {
+        ("raw_crm", "companies"): "select properties__nip from raw_crm.companies",
+        (
+            "raw_company_registry",
+            "firmographics",
+        ): "select nip from raw_company_registry.firmographics",
+    }
+    nips: set[str] = set()
+    with duckdb.connect(str(database), read_only=True) as con:
+        present = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+        for table, sql in queries.items():
+            if table in present:
+                nips.update(
+                    str(n).replace("-", "").replace(" ", "")
+                    for (n,) in con.execute(sql).fetchall()
+                    if n
+                )
+    return sorted(nips)
+
+
+def enrich_vat_whitelist(
+    database: Path, pipelines_dir: Path, **whitelist_args: Any
+) -> tuple[SourceSummary, WhitelistReport]:
+    """Check the warehouse's NIPs against the VAT White List, within the daily budget."""
+    report = WhitelistReport()
+    source = vat_whitelist(nips_in_warehouse(database), report=report, **whitelist_args)
+    summary = run_source(
+        spec_of("company_registry"),
+        source,
+        LoadCounters("company_registry"),
+        database,
+        pipelines_dir,
+    )
+    return summary, report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,7 @@ EXIT_OK = 0
 EXIT_CHECKS_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUILD_FAILED = 3
+EXIT_SOURCE_FAILED = 4
 
 WarehouseOption = Annotated[
     Path | None,
@@ -82,34 +84,111 @@ def generate(
     )
 
 
+CrmSourceOption = Annotated[
+    str,
+    typer.Option(
+        "--crm-source",
+        help="Where CRM data comes from: 'files' (exports in <data>/crm) or 'api' (HubSpot "
+        "CRM v3; token in SOURCES__CRM__ACCESS_TOKEN or .dlt/secrets.toml).",
+    ),
+]
+VatWhitelistOption = Annotated[
+    bool,
+    typer.Option(
+        "--vat-whitelist/--no-vat-whitelist",
+        help="After loading, check the warehouse's NIPs against the Ministry of Finance VAT "
+        "White List (30 NIPs per request, answers kept with their requestId).",
+    ),
+]
+WhitelistBudgetOption = Annotated[
+    int, typer.Option("--whitelist-budget", min=0, help="White List requests allowed per day.")
+]
+OfficersOption = Annotated[
+    bool,
+    typer.Option(
+        "--load-officers/--no-load-officers",
+        help="Also load KRS board members (personal data; off by default).",
+    ),
+]
+DataOption = Annotated[
+    str,
+    typer.Option(
+        "--data",
+        help="Landing location with crm/, web_analytics/, email/, company_registry/: "
+        "a folder or an fsspec URL such as s3://bucket/landing.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    crm_source: str = "files"
+    vat_whitelist: bool = False
+    whitelist_budget: int = 10
+    load_officers: bool = False
+
+
 @app.command()
 def ingest(
-    data: Annotated[
-        str,
-        typer.Option(
-            "--data",
-            help="Landing location with crm/, web_analytics/, email/, company_registry/: "
-            "a folder or an fsspec URL such as s3://bucket/landing.",
-        ),
-    ] = "data/generated",
+    data: DataOption = "data/generated",
     warehouse: WarehouseOption = None,
+    crm_source: CrmSourceOption = "files",
+    vat_whitelist: VatWhitelistOption = False,
+    whitelist_budget: WhitelistBudgetOption = 10,
+    load_officers: OfficersOption = False,
 ) -> None:
-    """Load new files from the landing folders into raw_<system> datasets (dlt).
+    """Load new data into raw_<system> datasets (dlt) and report per resource.
 
-    Files already loaded are skipped; records are merged on their natural keys; bad
-    records go to each dataset's quarantine table and are counted here.
+    Files already loaded are skipped; API records are read past a stored cursor; records
+    merge on their natural keys; bad records go to each dataset's quarantine table.
+    Exit codes: 2 bad input or missing credentials, 4 a source failed (e.g. unreachable).
     """
-    _ingest(data, Warehouse.from_env(warehouse))
+    options = IngestOptions(crm_source, vat_whitelist, whitelist_budget, load_officers)
+    _ingest(data, Warehouse.from_env(warehouse), options)
 
 
-def _ingest(data: str, warehouse: Warehouse) -> None:
+def _ingest(data: str, warehouse: Warehouse, options: IngestOptions) -> None:
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
     from ingestion.common import landing_exists
-    from ingestion.pipeline import load_sources
+    from ingestion.pipeline import enrich_vat_whitelist, load_hubspot_api, load_sources
 
+    if options.crm_source not in ("files", "api"):
+        raise _fail("--crm-source must be 'files' or 'api'", EXIT_BAD_INPUT)
     if not landing_exists(data):
-        raise _fail(f"data folder {data} does not exist", EXIT_BAD_INPUT)
+        raise _fail(f"data location {data} does not exist", EXIT_BAD_INPUT)
     warehouse.ensure()
-    summaries = load_sources(data, warehouse.database, warehouse.pipelines_dir)
+    systems: tuple[str, ...] = ("web_analytics", "email", "company_registry")
+    if options.crm_source == "files":
+        systems = ("crm", *systems)
+    try:
+        summaries = load_sources(
+            data,
+            warehouse.database,
+            warehouse.pipelines_dir,
+            systems=systems,
+            source_options={"company_registry": {"load_officers": options.load_officers}},
+        )
+        if options.crm_source == "api":
+            summaries.insert(0, load_hubspot_api(warehouse.database, warehouse.pipelines_dir))
+        whitelist = None
+        if options.vat_whitelist:
+            whitelist = enrich_vat_whitelist(
+                warehouse.database,
+                warehouse.pipelines_dir,
+                daily_request_budget=options.whitelist_budget,
+            )
+    except ConfigFieldMissingException as error:
+        raise _fail(
+            f"missing configuration {', '.join(error.fields)}: set it in .dlt/secrets.toml or "
+            "as an environment variable (e.g. SOURCES__CRM__ACCESS_TOKEN)",
+            EXIT_BAD_INPUT,
+        ) from error
+    except PipelineStepFailed as error:
+        raise _fail(
+            f"source failed at step {error.step}: {error.exception}", EXIT_SOURCE_FAILED
+        ) from error
     if not summaries:
         raise _fail(f"no source folders found under {data}", EXIT_BAD_INPUT)
     typer.echo("Ingest:")
@@ -117,6 +196,19 @@ def _ingest(data: str, warehouse: Warehouse) -> None:
         typer.echo(
             f"  {summary.dataset:<22} {summary.rows:>9} rows loaded  "
             f"{summary.quarantined:>5} quarantined  {summary.seconds:6.1f} s"
+        )
+        for resource, counts in summary.resources.items():
+            loaded = summary.tables.get(resource, 0)
+            typer.echo(
+                f"    {resource:<26} {counts.rows:>8} read {loaded:>8} loaded "
+                f"{counts.quarantined:>5} quarantined  {counts.seconds:6.2f} s"
+            )
+    if whitelist is not None:
+        _, report = whitelist
+        typer.echo(
+            f"  VAT White List: {report.requested} NIPs asked in {len(report.requests)} requests, "
+            f"{report.answered} answered, {report.cached} cached today, {report.invalid} invalid "
+            f"(not sent), {report.pending} waiting for tomorrow's budget"
         )
 
 
@@ -194,12 +286,14 @@ def _summary(warehouse: Warehouse, top: int) -> None:
 
 @app.command()
 def run(
-    data: Annotated[Path, typer.Option("--data", help="Landing folder root.")] = Path(
-        "data/generated"
-    ),
+    data: DataOption = "data/generated",
     warehouse: WarehouseOption = None,
     definition: DefinitionOption = DEFAULT_DEFINITION,
     as_of: AsOfOption = None,
+    crm_source: CrmSourceOption = "files",
+    vat_whitelist: VatWhitelistOption = False,
+    whitelist_budget: WhitelistBudgetOption = 10,
+    load_officers: OfficersOption = False,
     generate_data: Annotated[
         bool,
         typer.Option("--generate/--no-generate", help="Generate synthetic data into --data first."),
@@ -209,12 +303,13 @@ def run(
 ) -> None:
     """The whole pipeline: [generate →] ingest → build → check → summary.
 
-    Exit codes: 0 success, 1 blocking checks failed, 2 bad input, 3 build failed.
+    Exit codes: 0 success, 1 blocking checks failed, 2 bad input, 3 build failed,
+    4 a source failed.
     """
     target = Warehouse.from_env(warehouse)
     if generate_data:
-        generate(out=data, people=people, seed=seed, end_date=None)
-    _ingest(str(data), target)
+        generate(out=Path(data), people=people, seed=seed, end_date=None)
+    _ingest(data, target, IngestOptions(crm_source, vat_whitelist, whitelist_budget, load_officers))
     _build(target, definition, as_of)
     _check(target)
     typer.echo("")

@@ -107,3 +107,36 @@ def test_a_wrong_token_fails_without_revealing_it(server: FakeHubSpot, tmp_path:
     assert "401" in str(error.value)
     assert secret not in str(error.value)
     assert server.statuses[401] >= 1
+
+
+def test_cli_reads_the_crm_from_the_api(
+    server: FakeHubSpot, dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from leadhouse.cli import EXIT_BAD_INPUT, app
+
+    runner = CliRunner()
+    args = [
+        "ingest",
+        "--data",
+        str(dataset),
+        "--warehouse",
+        str(tmp_path / "wh"),
+        "--crm-source",
+        "api",
+    ]
+    monkeypatch.delenv("SOURCES__CRM__ACCESS_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .dlt/secrets.toml here
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == EXIT_BAD_INPUT
+    assert "access_token" in missing.output and "SOURCES__CRM__ACCESS_TOKEN" in missing.output
+
+    monkeypatch.setenv("SOURCES__CRM__ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("SOURCES__CRM__BASE_URL", server.url)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert TOKEN not in result.output
+    contacts = len(server.objects["contacts"])
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("contacts "))
+    assert f"{contacts} loaded" in " ".join(line.split())

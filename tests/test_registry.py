@@ -129,6 +129,8 @@ class FakeWhiteList:
 
     def __init__(self) -> None:
         self.requests: list[list[str]] = []
+        self.throttle_next = True  # the first call is rate-limited once
+        self.throttled = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -138,6 +140,14 @@ class FakeWhiteList:
             def do_GET(self) -> None:
                 path = urlparse(self.path).path
                 nips = path.rsplit("/", 1)[-1].split(",")
+                if fake.throttle_next:
+                    fake.throttle_next = False
+                    fake.throttled += 1
+                    self.send_response(429)
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 fake.requests.append(nips)
                 if not path.startswith("/api/search/nips/") or len(nips) > 30:
                     status, body = 400, {"code": "WL-113", "message": "too many NIPs"}
@@ -183,7 +193,11 @@ def test_whitelist_client_batches_caches_and_respects_the_budget(tmp_path: Path)
     fake = FakeWhiteList()
     try:
         report = WhitelistReport()
-        _run(vat_whitelist(nips + invalid, base_url=fake.url, report=report), tmp_path)
+        source = vat_whitelist(
+            nips + invalid, base_url=fake.url, report=report, request_backoff_factor=0.01
+        )
+        _run(source, tmp_path)
+        assert fake.throttled == 1, "a 429 was served and retried"
         assert [len(r) for r in fake.requests] == [30, 30, 15]
         assert not set(invalid) & {n for r in fake.requests for n in r}, "invalid NIPs never sent"
         assert report.invalid == 2 and report.answered == 75

@@ -16,6 +16,7 @@ from ingestion.common import (
     LandingFile,
     LoadCounters,
     Reject,
+    ResourceCounts,
     landing_files,
     landing_resource,
     new_files,
@@ -23,6 +24,7 @@ from ingestion.common import (
     quarantine_item,
     quarantine_rows,
     table_hints,
+    timed,
 )
 from ingestion.company_registry import formats
 from ingestion.company_registry.helpers import check_record
@@ -113,6 +115,9 @@ def _krs_resource(landing: str, counters: LoadCounters, load_officers: bool) -> 
 
     def krs_extracts() -> Iterator[Any]:
         counts = counters.of("krs_extracts")
+        yield from timed(counts, _extracts(counts))
+
+    def _extracts(counts: ResourceCounts) -> Iterator[Any]:
         for path in new_files(landing_files(landing, KRS_PATTERNS), counts):
             rejects: list[Reject] = []
             officers: list[dict[str, Any]] = []

@@ -20,12 +20,14 @@ from dlt.sources.helpers.rest_client import RESTClient
 from ingestion.common import (
     LandingFile,
     LoadCounters,
+    ResourceCounts,
     landing_resource,
     parse_json_objects,
     quarantine_item,
     quarantine_rows,
     split_valid,
     table_hints,
+    timed,
 )
 from ingestion.crm import api
 from ingestion.crm.helpers import column_hints, parse_csv_objects, requires
@@ -102,6 +104,12 @@ def _pages_with_quarantine(
     pages: Iterator[list[dict[str, Any]]], table: str, counters: LoadCounters
 ) -> Iterator[Any]:
     counts = counters.of(table)
+    yield from timed(counts, _validated_pages(pages, table, counts))
+
+
+def _validated_pages(
+    pages: Iterator[list[dict[str, Any]]], table: str, counts: ResourceCounts
+) -> Iterator[Any]:
     key = OBJECTS.get(table, "id")
     hints = table_hints(table, key, column_hints(PROPERTIES.get(table, ())))
     for number, page in enumerate(pages, start=1):
