@@ -316,13 +316,19 @@ def landing_resource(
 OBJECT_BATCH = 5_000
 
 
-def parse_json_objects(resource: str, check: Check) -> Parser:
+def parse_json_objects(
+    resource: str, check: Check, clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> Parser:
     """A parser for JSON-lines files of objects, or JSON files holding a list of them
-    (bare, or under ``results`` as HubSpot's list endpoints and exports return them)."""
+    (bare, or under ``results`` as HubSpot's list endpoints and exports return them).
+    ``clean`` drops what must never be stored before anything else sees the record."""
 
     def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
         batch: list[dict[str, Any]] = []
         for position, item, raw in _objects(path, resource, rejects):
+            if clean is not None and isinstance(item, dict):
+                item = clean(item)
+                raw = None
             reason = "not a JSON object" if not isinstance(item, dict) else check(item)
             if reason is not None:
                 payload = raw if raw is not None else orjson.dumps(item)

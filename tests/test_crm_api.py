@@ -31,6 +31,9 @@ def server(dataset: Path):
     for contact in objects["contacts"]:
         contact["updatedAt"] = "2026-10-01T00:00:00.000Z"
     objects["companies"][0]["archived"] = True
+    for email in objects["emails"]:
+        # A server that sends bodies although nobody asked for them.
+        email["properties"]["hs_email_text"] = "Dear Anna, our price for you is ..."
     preferences = {p["recipient"]: p for p in _objects(dataset, "communication_preferences")}
     with FakeHubSpot(
         objects, _objects(dataset, "owners"), preferences, _objects(dataset, "pipelines")
@@ -68,6 +71,16 @@ def test_paging_retries_incremental_and_archived(server: FakeHubSpot, tmp_path: 
     assert _query(tmp_path, "select count(*) from raw_crm.deals") == [(deals,)]
     assert _query(tmp_path, "select count(*) from raw_crm.companies where archived") == [(1,)]
     assert _query(tmp_path, "select count(*) from raw_crm.pipelines__stages") == [(7,)]
+    assert _query(tmp_path, "select count(*) from raw_crm.emails")[0][0] > 0
+    email_columns = {
+        name
+        for (name,) in _query(
+            tmp_path,
+            "select column_name from duckdb_columns() where table_name = 'emails'",
+        )
+    }
+    assert "properties__hs_email_subject" in email_columns
+    assert not {c for c in email_columns if "email_text" in c or "body" in c}
     associations = _query(
         tmp_path, "select count(*) from raw_crm.deals__associations__contacts__results"
     )[0][0]

@@ -21,7 +21,7 @@ final as (
         engagements.id as engagement_id,
         '{{ object_name }}' as engagement_type,
         contacts.id as contact_id,
-        {% if object_name == 'notes' -%}
+        {% if object_name in ('notes', 'emails') -%}
         cast(null as {{ dbt.type_string() }}) as activity_type,
         {%- else -%}
         engagements.properties__hs_activity_type as activity_type,

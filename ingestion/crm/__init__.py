@@ -30,7 +30,7 @@ from ingestion.common import (
     timed,
 )
 from ingestion.crm import api
-from ingestion.crm.helpers import column_hints, parse_csv_objects, requires
+from ingestion.crm.helpers import column_hints, parse_csv_objects, requires, strip_bodies
 from ingestion.crm.settings import API_BASE_URL, API_OBJECTS, OBJECTS, PROPERTIES, SOURCE_NAME
 
 
@@ -41,7 +41,7 @@ def hubspot_files(folder: str | Path, counters: LoadCounters | None = None) -> A
     counters = counters or LoadCounters(SOURCE_NAME)
     resources = []
     for name, key in OBJECTS.items():
-        json_parse = parse_json_objects(name, requires(key))
+        json_parse = parse_json_objects(name, requires(key), clean=strip_bodies)
         csv_parse = parse_csv_objects(name, requires(key))
 
         def parse(path: LandingFile, rejects: list[Any], _json=json_parse, _csv=csv_parse) -> Any:
@@ -113,6 +113,7 @@ def _validated_pages(
     key = OBJECTS.get(table, "id")
     hints = table_hints(table, key, column_hints(PROPERTIES.get(table, ())))
     for number, page in enumerate(pages, start=1):
+        page = [strip_bodies(item) if isinstance(item, dict) else item for item in page]
         good, rejects = split_valid(page, requires(key), table, f"api page {number}")
         if good:
             counts.rows += len(good)

@@ -20,6 +20,21 @@ def requires(key: str) -> Check:
     return check
 
 
+# Message bodies of logged e-mails: never stored, whatever a server or an export contains.
+BODY_PROPERTIES = frozenset(
+    {"hs_email_text", "hs_email_html", "hs_body_preview", "hs_body_preview_html"}
+)
+
+
+def strip_bodies(item: dict[str, Any]) -> dict[str, Any]:
+    properties = item.get("properties")
+    if isinstance(properties, dict) and BODY_PROPERTIES & properties.keys():
+        item = item | {
+            "properties": {k: v for k, v in properties.items() if k not in BODY_PROPERTIES}
+        }
+    return item
+
+
 def column_hints(properties: tuple[str, ...]) -> dict[str, Any]:
     return {f"properties__{name}": {"data_type": "text", "nullable": True} for name in properties}
 
@@ -44,6 +59,8 @@ def parse_csv_objects(resource: str, check: Check) -> Parser:
                         )
                     )
                     continue
+                for body in BODY_PROPERTIES:
+                    row.pop(body, None)
                 record_id = row.pop("hs_object_id", None) or row.pop("Record ID", None)
                 item: dict[str, Any] = {
                     "id": record_id,

@@ -14,6 +14,7 @@ OBJECTS: dict[str, str] = {
     "meetings": "id",
     "calls": "id",
     "notes": "id",
+    "emails": "id",
     "owners": "id",
     "communication_preferences": "recipient",
     "pipelines": "id",
@@ -56,6 +57,9 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
     "meetings": ("hs_timestamp", "hs_activity_type", "hs_meeting_title", "hs_meeting_outcome"),
     "calls": ("hs_timestamp", "hs_activity_type", "hs_call_title", "hs_call_disposition"),
     "notes": ("hs_timestamp", "hs_note_body"),
+    # Logged sales e-mails: metadata only. Bodies (hs_email_text, hs_email_html) are never
+    # requested, so they never reach the warehouse.
+    "emails": ("hs_timestamp", "hs_email_direction", "hs_email_status", "hs_email_subject"),
 }
 
 API_BASE_URL = "https://api.hubapi.com"
@@ -67,6 +71,7 @@ ASSOCIATIONS: dict[str, tuple[str, ...]] = {
     "meetings": ("contacts",),
     "calls": ("contacts",),
     "notes": ("contacts",),
+    "emails": ("contacts",),
 }
 # Objects loaded through the CRM v3 objects API; owners and consent have their own APIs.
-API_OBJECTS = ("contacts", "companies", "deals", "meetings", "calls", "notes")
+API_OBJECTS = ("contacts", "companies", "deals", "meetings", "calls", "notes", "emails")

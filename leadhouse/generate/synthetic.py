@@ -558,6 +558,7 @@ class _Generator:
         out = self.out / "crm"
         out.mkdir(parents=True, exist_ok=True)
         contacts: list[dict | str] = []
+        emails: list[dict | str] = []
         preferences: list[dict | str] = []
         meetings: list[dict | str] = []
         calls: list[dict | str] = []
@@ -609,6 +610,19 @@ class _Generator:
                 notes.append(
                     self._engagement(engagement_id, person, at + 900, None, hs_note_body=feedback)
                 )
+                if person.lead_status in ("IN_PROGRESS", "CONNECTED"):
+                    engagement_id += 1
+                    emails.append(
+                        self._engagement(
+                            engagement_id,
+                            person,
+                            at + 1800,
+                            None,
+                            hs_email_direction="EMAIL",
+                            hs_email_status="SENT",
+                            hs_email_subject="Follow-up after our call",
+                        )
+                    )
         if self.people:
             contacts.insert(len(contacts) // 2, '{"id": "99999999", "properties": {"email": ')
         files: dict[str, list[dict | str]] = {
@@ -618,6 +632,7 @@ class _Generator:
             "meetings": meetings,
             "calls": calls,
             "notes": notes,
+            "emails": emails,
             "owners": [self._owner(n, owner) for n, owner in enumerate(self.owners)],
             "communication_preferences": preferences,
             "pipelines": [self._pipeline()],

@@ -1,0 +1,1 @@
+{{ crm_engagement('emails', 'properties__hs_email_subject') }}
