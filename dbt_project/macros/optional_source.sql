@@ -1,0 +1,18 @@
+{#- A source table that a deployment may not have (e.g. no Companies House files): select
+    from it when it exists, else an empty relation with the same columns, so staging and
+    everything downstream still build. `columns` maps column name to data type. -#}
+{% macro optional_source(source_name, table_name, columns) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set existing = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier
+    ) if execute else none -%}
+    {%- if existing is not none -%}
+        (select {% for name in columns %}{{ name }}{{ ", " if not loop.last }}{% endfor %} from {{ relation }})
+    {%- else -%}
+        (select
+            {% for name, data_type in columns.items() -%}
+            cast(null as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
+            {% endfor -%}
+        where 1 = 0)
+    {%- endif -%}
+{%- endmacro %}

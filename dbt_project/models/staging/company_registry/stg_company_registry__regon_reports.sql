@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ optional_source('company_registry', 'regon_reports', {
+        'regon': 'varchar', 'nip': 'varchar', 'name': 'varchar',
+        'activity_started_on': 'date', 'activity_ended_on': 'date',
+        'specific_legal_form': 'varchar', 'city': 'varchar'
+    }) }} as reports
+
+),
+
+renamed as (
+
+    select
+        regon,
+        nip,
+        name as legal_name,
+        activity_started_on,
+        activity_ended_on,
+        activity_ended_on is not null as has_ceased_activity,
+        specific_legal_form as legal_form,
+        city
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ optional_source('company_registry', 'vat_whitelist_subjects', {
+        'proof_id': 'varchar', 'request_id': 'varchar', 'requested_at': 'varchar',
+        'nip': 'varchar', 'regon': 'varchar', 'krs': 'varchar', 'name': 'varchar',
+        'vat_status': 'varchar', 'registration_legal_date': 'date', 'removal_date': 'date'
+    }) }} as answers
+
+),
+
+renamed as (
+
+    select
+        proof_id,
+        request_id as whitelist_request_id,
+        requested_at as whitelist_requested_at,
+        nip,
+        regon,
+        krs,
+        name as legal_name,
+        vat_status,
+        registration_legal_date as vat_registered_on,
+        removal_date as vat_removed_on
+
+    from source
+
+)
+
+select * from renamed
