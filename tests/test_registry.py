@@ -92,10 +92,10 @@ def test_every_format_loads_with_check_digits_enforced(registry: Path, tmp_path:
         "select count(distinct request_id) from raw_company_registry.vat_whitelist_subjects",
     )
     assert proofs == [(len(answers),)]
-    purchased = _query(
-        tmp_path, "select count(*) from raw_company_registry.firmographics where regon is null"
-    )[0][0]
-    assert purchased > 0, "CSV-only companies are loaded too"
+    csv_rows = (registry / "firmographics-purchased.csv").read_text().splitlines()
+    assert summary.tables["purchased_firmographics"] == len(csv_rows) - 2  # header, bad row
+    feed = _query(tmp_path, "select count(*) from raw_company_registry.firmographics")[0][0]
+    assert feed > summary.tables["purchased_firmographics"], "vendors do not overwrite each other"
 
 
 def test_board_members_are_personal_data_and_off_by_default(registry: Path, tmp_path: Path) -> None:

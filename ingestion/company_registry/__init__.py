@@ -13,7 +13,6 @@ from typing import Any
 import dlt
 
 from ingestion.common import (
-    LandingFile,
     LoadCounters,
     Reject,
     ResourceCounts,
@@ -55,11 +54,26 @@ def registry_files(
     }
     columns["as_of"]["dedup_sort"] = "desc"
     del columns["nip"]
-    json_parse = parse_json_objects(RESOURCE, check_record)
-    csv_parse = formats.parse_firmographics_csv(check_record)
 
-    def firmographics_parse(path: LandingFile, rejects: list[Reject]) -> Any:
-        return (csv_parse if path.suffix == ".csv" else json_parse)(path, rejects)
+    # Each vendor feed keeps its own table: merging a partial record from one vendor over
+    # a fuller one from another would lose fields. Precedence is the warehouse's job.
+    def vendor_feed(table: str, patterns: tuple[str, ...], parse: Any) -> Any:
+        return landing_resource(
+            source=SOURCE_NAME,
+            table=table,
+            folder=landing,
+            patterns=patterns,
+            parse=parse,
+            primary_key="nip",
+            counters=counters,
+            arrow=False,
+            extra_columns=columns,
+        )
+
+    firmographics = vendor_feed(RESOURCE, FILE_PATTERNS, parse_json_objects(RESOURCE, check_record))
+    purchased = vendor_feed(
+        "purchased_firmographics", CSV_PATTERNS, formats.parse_firmographics_csv(check_record)
+    )
 
     def files(table: str, patterns: tuple[str, ...], parse: Any, key: str) -> Any:
         columns = column_hints(table)
@@ -76,19 +90,9 @@ def registry_files(
             extra_columns=columns,
         )
 
-    firmographics = landing_resource(
-        source=SOURCE_NAME,
-        table=RESOURCE,
-        folder=landing,
-        patterns=FILE_PATTERNS + CSV_PATTERNS,
-        parse=firmographics_parse,
-        primary_key="nip",
-        counters=counters,
-        arrow=False,
-        extra_columns=columns,
-    )
     return [
         firmographics,
+        purchased,
         _krs_resource(landing, counters, load_officers),
         files("regon_reports", BIR_PATTERNS, formats.parse_bir, "regon"),
         files("vat_whitelist_subjects", WHITELIST_PATTERNS, formats.parse_whitelist, "proof_id"),

@@ -1,6 +1,7 @@
 """Parsers for the registry formats Leadhouse reads, each into flat rows of its own table.
 
-- purchased firmographics, ``firmographics*.jsonl/.json/.csv`` -> firmographics (nip)
+- firmographics feed, ``firmographics*.jsonl/.json`` -> firmographics (nip)
+- purchased firmographics, ``firmographics*.csv`` -> purchased_firmographics (nip)
 - KRS current extract (``OdpisAktualny`` JSON), ``krs*.json/.jsonl`` -> krs_extracts (krs)
 - GUS REGON BIR 1.1 full report (``<root><dane>`` XML), ``bir*.xml`` -> regon_reports (regon)
 - VAT White List answers (``result.subject(s)``), ``whitelist*.json`` ->
@@ -352,7 +353,7 @@ def parse_firmographics_csv(check: Any) -> Any:
                     except ValueError as error:
                         rejects.append(
                             Reject(
-                                "firmographics",
+                                "purchased_firmographics",
                                 path.name,
                                 number,
                                 f"wrong type: {error}",
@@ -370,7 +371,13 @@ def parse_firmographics_csv(check: Any) -> Any:
                     reason = check(record)
                     if reason:
                         rejects.append(
-                            Reject("firmographics", path.name, number, reason, orjson.dumps(raw))
+                            Reject(
+                                "purchased_firmographics",
+                                path.name,
+                                number,
+                                reason,
+                                orjson.dumps(raw),
+                            )
                         )
                         continue
                     yield record

@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ optional_source('company_registry', 'purchased_firmographics', {
+        'nip': 'varchar', 'name': 'varchar', 'headcount_band': 'varchar',
+        'revenue_band_pln': 'varchar', 'branches': 'bigint', 'www': 'varchar', 'as_of': 'date'
+    }) }} as purchased
+
+),
+
+renamed as (
+
+    select
+        nip,
+        name as legal_name,
+        headcount_band,
+        revenue_band_pln as revenue_band,
+        branches as branch_count,
+        nullif(lower(trim(www)), '') as web_domain,
+        as_of as vendor_as_of
+
+    from source
+
+)
+
+select * from renamed
