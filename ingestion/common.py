@@ -316,6 +316,48 @@ def landing_resource(
 OBJECT_BATCH = 5_000
 
 
+def batched(
+    rows: Iterator[dict[str, Any]], size: int = OBJECT_BATCH
+) -> Iterator[list[dict[str, Any]]]:
+    """Group records into lists of ``size``: dlt handles lists far better than single rows."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class ColumnBatches:
+    """Column lists that become Arrow tables of ``size`` rows, for the high-volume parsers.
+
+    Append to ``columns[name]`` for every column, then call ``row_done()``: it returns a
+    full table to yield, or None. ``rest()`` returns the last partial table, or None.
+    """
+
+    def __init__(self, schema: pa.Schema, size: int) -> None:
+        self.schema = schema
+        self.size = size
+        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+        self.rows = 0
+
+    def row_done(self) -> pa.Table | None:
+        self.rows += 1
+        return self._take() if self.rows == self.size else None
+
+    def rest(self) -> pa.Table | None:
+        return self._take() if self.rows else None
+
+    def _take(self) -> pa.Table:
+        table = pa.Table.from_pydict(self.columns, schema=self.schema)
+        for values in self.columns.values():
+            values.clear()
+        self.rows = 0
+        return table
+
+
 def parse_json_objects(
     resource: str, check: Check, clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 ) -> Parser:
@@ -324,7 +366,9 @@ def parse_json_objects(
     ``clean`` drops what must never be stored before anything else sees the record."""
 
     def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
-        batch: list[dict[str, Any]] = []
+        yield from batched(_checked(path, rejects))
+
+    def _checked(path: LandingFile, rejects: list[Reject]) -> Iterator[dict[str, Any]]:
         for position, item, raw in _objects(path, resource, rejects):
             if clean is not None and isinstance(item, dict):
                 item = clean(item)
@@ -334,12 +378,7 @@ def parse_json_objects(
                 payload = raw if raw is not None else orjson.dumps(item)
                 rejects.append(Reject(resource, path.name, position, reason, payload))
                 continue
-            batch.append(item)
-            if len(batch) == OBJECT_BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            yield item
 
     return parse
 

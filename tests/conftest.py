@@ -18,6 +18,14 @@ END_DATE = date(2026, 11, 1)
 AS_OF = "2026-11-01T00:00:00"
 
 
+def query(database: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` against a warehouse file, opened read-only."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
 @dataclass(frozen=True)
 class Built:
     data: Path

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from ingestion.crm.settings import API_OBJECTS
 from ingestion.pipeline import load_hubspot_api
+from tests.conftest import query
 from tests.fake_hubspot import TOKEN, FakeHubSpot
 
 
@@ -53,8 +53,7 @@ def _load(server: FakeHubSpot, warehouse: Path, token: str = TOKEN):
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse / "w.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return query(warehouse / "w.duckdb", sql)
 
 
 def test_paging_retries_incremental_and_archived(server: FakeHubSpot, tmp_path: Path) -> None:

@@ -13,12 +13,11 @@ from expectations.checkpoint import run_checks
 from leadhouse.config import DEFAULT_DEFINITION
 from leadhouse.definition import load_definition
 from leadhouse.summary import read_summary, render
-from tests.conftest import Built
+from tests.conftest import Built, query
 
 
 def _rows(built: Built, sql: str) -> list[tuple]:
-    with duckdb.connect(str(built.warehouse.database), read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return query(built.warehouse.database, sql)
 
 
 def _stages_by_persona(built: Built) -> dict[str, Counter]:

@@ -8,10 +8,10 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingestion.pipeline import load_sources
+from tests.conftest import query
 
 
 def _load(data: Path, warehouse: Path, system: str):
@@ -20,8 +20,7 @@ def _load(data: Path, warehouse: Path, system: str):
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse / "w.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return query(warehouse / "w.duckdb", sql)
 
 
 @pytest.fixture()

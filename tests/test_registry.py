@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import duckdb
 import pytest
 
 from ingestion.common import LoadCounters
@@ -19,6 +18,7 @@ from ingestion.company_registry import registry_files
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
 from ingestion.pipeline import run_source, spec_of
 from leadhouse import taxids
+from tests.conftest import query
 
 
 def _run(source: Any, warehouse: Path, counters: LoadCounters | None = None):
@@ -29,8 +29,7 @@ def _run(source: Any, warehouse: Path, counters: LoadCounters | None = None):
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse / "w.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return query(warehouse / "w.duckdb", sql)
 
 
 @pytest.fixture()

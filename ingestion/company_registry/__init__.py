@@ -55,29 +55,13 @@ def registry_files(
     columns["as_of"]["dedup_sort"] = "desc"
     del columns["nip"]
 
-    # Each vendor feed keeps its own table: merging a partial record from one vendor over
-    # a fuller one from another would lose fields. Precedence is the warehouse's job.
-    def vendor_feed(table: str, patterns: tuple[str, ...], parse: Any) -> Any:
-        return landing_resource(
-            source=SOURCE_NAME,
-            table=table,
-            folder=landing,
-            patterns=patterns,
-            parse=parse,
-            primary_key="nip",
-            counters=counters,
-            arrow=False,
-            extra_columns=columns,
-        )
-
-    firmographics = vendor_feed(RESOURCE, FILE_PATTERNS, parse_json_objects(RESOURCE, check_record))
-    purchased = vendor_feed(
-        "purchased_firmographics", CSV_PATTERNS, formats.parse_firmographics_csv(check_record)
-    )
-
-    def files(table: str, patterns: tuple[str, ...], parse: Any, key: str) -> Any:
-        columns = column_hints(table)
-        del columns[key]
+    def file_table(
+        table: str,
+        patterns: tuple[str, ...],
+        parse: Any,
+        key: str,
+        hints: dict[str, Any] | None = None,
+    ) -> Any:
         return landing_resource(
             source=SOURCE_NAME,
             table=table,
@@ -87,16 +71,31 @@ def registry_files(
             primary_key=key,
             counters=counters,
             arrow=False,
-            extra_columns=columns,
+            extra_columns=hints if hints is not None else column_hints(table, without=key),
         )
+
+    # Each vendor feed keeps its own table: merging a partial record from one vendor over
+    # a fuller one from another would lose fields. Precedence is the warehouse's job.
+    firmographics = file_table(
+        RESOURCE, FILE_PATTERNS, parse_json_objects(RESOURCE, check_record), "nip", columns
+    )
+    purchased = file_table(
+        "purchased_firmographics",
+        CSV_PATTERNS,
+        formats.parse_firmographics_csv(check_record),
+        "nip",
+        columns,
+    )
 
     return [
         firmographics,
         purchased,
         _krs_resource(landing, counters, load_officers),
-        files("regon_reports", BIR_PATTERNS, formats.parse_bir, "regon"),
-        files("vat_whitelist_subjects", WHITELIST_PATTERNS, formats.parse_whitelist, "proof_id"),
-        files(
+        file_table("regon_reports", BIR_PATTERNS, formats.parse_bir, "regon"),
+        file_table(
+            "vat_whitelist_subjects", WHITELIST_PATTERNS, formats.parse_whitelist, "proof_id"
+        ),
+        file_table(
             "companies_house_profiles",
             COMPANIES_HOUSE_PATTERNS,
             formats.parse_companies_house,
@@ -106,9 +105,7 @@ def registry_files(
 
 
 def _krs_resource(landing: str, counters: LoadCounters, load_officers: bool) -> Any:
-    columns = column_hints("krs_extracts")
-    del columns["krs"]
-    extract_hints = table_hints("krs_extracts", "krs", columns)
+    extract_hints = table_hints("krs_extracts", "krs", column_hints("krs_extracts", without="krs"))
     # Officers are replaced per extract: the newest extract says who is on the board.
     officer_hints = dlt.mark.make_hints(
         table_name="krs_officers",

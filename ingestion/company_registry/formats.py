@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ingestion.common import OBJECT_BATCH, LandingFile, Reject
+from ingestion.common import LandingFile, Reject, batched
 from leadhouse import taxids
 
 
@@ -91,17 +91,6 @@ def _documents(
         return
     for number, document in enumerate(parsed if isinstance(parsed, list) else [parsed], start=1):
         yield number, document
-
-
-def _batched(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == OBJECT_BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # -- KRS OdpisAktualny ----------------------------------------------------------------------
@@ -187,7 +176,7 @@ def parse_krs(load_officers: bool, officers: list[dict[str, Any]]) -> Any:
                     officers.extend(krs_officer_rows(document))
                 yield row
 
-        yield from _batched(rows())
+        yield from batched(rows())
 
     return parse
 
@@ -238,7 +227,7 @@ def parse_bir(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[st
                 continue
             yield row
 
-    yield from _batched(rows())
+    yield from batched(rows())
 
 
 # -- VAT White List -------------------------------------------------------------------------
@@ -298,7 +287,7 @@ def parse_whitelist(path: LandingFile, rejects: list[Reject]) -> Iterator[list[d
                     continue
                 yield row
 
-    yield from _batched(rows())
+    yield from batched(rows())
 
 
 # -- Companies House ------------------------------------------------------------------------
@@ -333,7 +322,7 @@ def parse_companies_house(
                 "postal_code": _clean(office.get("postal_code")),
             }
 
-    yield from _batched(rows())
+    yield from batched(rows())
 
 
 # -- purchased firmographics (CSV) ----------------------------------------------------------
@@ -382,6 +371,6 @@ def parse_firmographics_csv(check: Any) -> Any:
                         continue
                     yield record
 
-        yield from _batched(rows())
+        yield from batched(rows())
 
     return parse

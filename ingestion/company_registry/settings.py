@@ -94,8 +94,11 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
-def column_hints(table: str) -> dict[str, dict[str, object]]:
+def column_hints(table: str, without: str | None = None) -> dict[str, dict[str, object]]:
+    """dlt column hints for a registry table; ``without`` leaves out the key column, whose
+    hint the merge helpers set themselves."""
     return {
         name: {"data_type": data_type, "nullable": True}
         for name, data_type in TABLE_COLUMNS[table].items()
+        if name != without
     }

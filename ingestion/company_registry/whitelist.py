@@ -79,9 +79,11 @@ def vat_whitelist(
                 report.cached += 1
             else:
                 to_ask.append(nip)
-        columns = column_hints("vat_whitelist_subjects")
-        del columns["proof_id"]
-        hints = table_hints("vat_whitelist_subjects", "proof_id", columns)
+        hints = table_hints(
+            "vat_whitelist_subjects",
+            "proof_id",
+            column_hints("vat_whitelist_subjects", without="proof_id"),
+        )
         for start in range(0, len(to_ask), batch_size):
             if state["requests_used"] >= daily_request_budget:
                 report.pending = len(to_ask) - start

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ingestion.common import OBJECT_BATCH, Check, LandingFile, Parser, Reject
+from ingestion.common import Check, LandingFile, Parser, Reject, batched
 
 
 def requires(key: str) -> Check:
@@ -44,7 +44,9 @@ def parse_csv_objects(resource: str, check: Check) -> Parser:
     object shape (``id`` + ``properties``) so both paths land in the same columns."""
 
     def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
-        batch: list[dict[str, Any]] = []
+        yield from batched(_rows(path, rejects))
+
+    def _rows(path: LandingFile, rejects: list[Reject]) -> Iterator[dict[str, Any]]:
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             for line_number, row in enumerate(reader, start=2):
@@ -73,11 +75,6 @@ def parse_csv_objects(resource: str, check: Check) -> Parser:
                         Reject(resource, path.name, line_number, reason, json.dumps(row))
                     )
                     continue
-                batch.append(item)
-                if len(batch) == OBJECT_BATCH:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+                yield item
 
     return parse

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from ingestion.common import LandingFile, Reject, is_future
+from ingestion.common import ColumnBatches, LandingFile, Reject, is_future
 from ingestion.email.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
@@ -73,8 +73,7 @@ def _int(value: Any) -> int | None:
 
 
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
-    columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
-    rows = 0
+    batches = ColumnBatches(EVENT_SCHEMA, BATCH_ROWS)
     for position, event, raw in _items(path, rejects):
         reason = _check(event)
         moment = None
@@ -109,12 +108,10 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
             "source_file": path.name,
         }
         for name, value in values.items():
-            columns[name].append(value)
-        rows += 1
-        if rows == BATCH_ROWS:
-            yield pa.Table.from_pydict(columns, schema=EVENT_SCHEMA)
-            for column in columns.values():
-                column.clear()
-            rows = 0
-    if rows:
-        yield pa.Table.from_pydict(columns, schema=EVENT_SCHEMA)
+            batches.columns[name].append(value)
+        full = batches.row_done()
+        if full is not None:
+            yield full
+    rest = batches.rest()
+    if rest is not None:
+        yield rest

@@ -10,7 +10,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion.common import LandingFile, Reject, is_future
+from ingestion.common import ColumnBatches, LandingFile, Reject, is_future
 from ingestion.web_analytics.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
@@ -82,9 +82,8 @@ def _records(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, An
 
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     """Stream one file: Arrow tables of good events; bad records appended to ``rejects``."""
-    columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
-    append = {name: values.append for name, values in columns.items()}
-    rows = 0
+    batches = ColumnBatches(EVENT_SCHEMA, BATCH_ROWS)
+    append = {name: values.append for name, values in batches.columns.items()}
     for line_number, event, raw in _records(path, rejects):
         reason = _check(event)
         timestamp = _timestamp(event.get("timestamp")) if reason is None else None
@@ -121,11 +120,9 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
         append["properties"](_json_text(event.get("properties")))
         append["traits"](_json_text(event.get("traits") or context.get("traits")))
         append["source_file"](path.name)
-        rows += 1
-        if rows == BATCH_ROWS:
-            yield pa.Table.from_pydict(columns, schema=EVENT_SCHEMA)
-            for values in columns.values():
-                values.clear()
-            rows = 0
-    if rows:
-        yield pa.Table.from_pydict(columns, schema=EVENT_SCHEMA)
+        full = batches.row_done()
+        if full is not None:
+            yield full
+    rest = batches.rest()
+    if rest is not None:
+        yield rest
