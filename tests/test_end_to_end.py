@@ -145,3 +145,52 @@ def test_gate_fails_when_an_unconsented_person_reaches_sales(built: Built, tmp_p
 @pytest.mark.parametrize("table", ["marts.dim_person", "marts.rpt_sales_handover"])
 def test_marts_are_not_empty(built: Built, table: str) -> None:
     assert _rows(built, f"select count(*) from {table}")[0][0] > 0
+
+
+def test_identity_resolution_recovers_the_ground_truth(built: Built) -> None:
+    """Anonymous visitors resolved to people, against the generator's truth: precision over
+    every link made, recall over the visitors that identified themselves in loaded data."""
+    truth_by_anonymous_id = {
+        anonymous_id: contact_id
+        for contact_id, row in built.truth.items()
+        for anonymous_id in row["anonymous_ids"].split(";")
+        if anonymous_id
+    }
+    links = _rows(
+        built,
+        """
+        select resolved.anonymous_id, person.crm_contact_id
+        from intermediate.int_anonymous_ids_resolved as resolved
+        inner join marts.dim_person as person using (person_id)
+        """,
+    )
+    correct = {a for a, contact in links if truth_by_anonymous_id.get(a) == contact}
+    identified = {
+        a
+        for (a,) in _rows(
+            built,
+            "select distinct anonymous_id from raw_web_analytics.events "
+            "where type = 'identify' or user_id is not null",
+        )
+    } & truth_by_anonymous_id.keys()
+    precision = len(correct) / len(links)
+    recall = len(correct & identified) / len(identified)
+    print(
+        f"identity resolution: precision {precision:.4f}, recall {recall:.4f}, links {len(links)}"
+    )
+    assert len(identified) > 500
+    assert precision >= 0.99 and recall >= 0.99
+
+
+def test_people_are_matched_to_their_accounts(built: Built) -> None:
+    rows = _rows(
+        built,
+        "select p.crm_contact_id, p.account_id, a.account_match_method "
+        "from marts.dim_person p join intermediate.int_person_accounts_matched a using (person_id)",
+    )
+    with_company = [(c, acc) for c, acc, _ in rows if built.truth[c]["company_id"]]
+    assert with_company
+    matched = sum(1 for c, acc in with_company if acc == built.truth[c]["company_id"])
+    assert matched / len(with_company) >= 0.99
+    free_mail = [m for c, _, m in rows if not built.truth[c]["company_id"]]
+    assert free_mail and set(free_mail) == {"unmatched"}

@@ -15,14 +15,9 @@ contact_ids as (
 
 ),
 
-contact_companies as (
+accounts as (
 
-    select
-        contact_id,
-        min(company_id) as company_id
-
-    from {{ ref('stg_crm__contact_companies') }}
-    group by contact_id
+    select * from {{ ref('int_person_accounts_matched') }}
 
 ),
 
@@ -114,7 +109,9 @@ final as (
         contacts.job_title,
         coalesce(roles.job_function, 'unknown') as job_function,
         coalesce(roles.seniority, 'unknown') as seniority,
-        contact_companies.company_id as account_id,
+        accounts.account_id,
+        accounts.account_match_method,
+        accounts.account_match_confidence,
         contacts.owner_id,
         contacts.lead_status,
         contacts.interest_level,
@@ -136,8 +133,8 @@ final as (
         on
             contacts.contact_id = contact_ids.contact_id
             and contact_ids.link_method = 'crm_contact_id'
-    left join contact_companies
-        on contacts.contact_id = contact_companies.contact_id
+    left join accounts
+        on contact_ids.person_id = accounts.person_id
     left join roles
         on contacts.contact_id = roles.contact_id
     left join competitors
