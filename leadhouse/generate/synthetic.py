@@ -29,6 +29,12 @@ from leadhouse.generate import catalog
 from leadhouse.generate.catalog import PERSONAS, Persona
 
 WEB_FILE_MAX_LINES = 200_000
+# Product actions some personas take after identifying: (Segment track event, probability).
+_ACTIONS = {
+    "champion": ("Price Offer Requested", 0.5),
+    "evaluator": ("Trial Started", 0.3),
+    "webinar_only": ("Question Asked", 0.3),
+}
 EMAIL_BATCH_MAX_EVENTS = 5_000
 DAY = 86_400
 
@@ -349,6 +355,9 @@ class _Generator:
                 self._emit(self._identify(person, anonymous_id, user_id, ts + 1))
                 if person.company is not None and rng.random() < 0.5:
                     self._emit(self._group(person, anonymous_id, user_id, ts + 2))
+                action = _ACTIONS.get(persona.name)
+                if action is not None and rng.random() < action[1]:
+                    self._emit(self._action(action[0], anonymous_id, user_id, ts + 3))
 
     def _anonymous_visitor(self) -> None:
         rng = self.rng
@@ -429,6 +438,13 @@ class _Generator:
         return (
             f"{{{self._envelope('track', anonymous_id, user_id, ts)},"
             f'"event":"Form Submitted","properties":{json.dumps(properties)},'
+            f'"context":{{"library":{{"name":"analytics.js","version":"5.2.0"}}}}}}'
+        )
+
+    def _action(self, event: str, anonymous_id: str, user_id: str, ts: float) -> str:
+        return (
+            f"{{{self._envelope('track', anonymous_id, user_id, ts)},"
+            f'"event":"{event}","properties":{{}},'
             f'"context":{{"library":{{"name":"analytics.js","version":"5.2.0"}}}}}}'
         )
 

@@ -41,6 +41,18 @@ contact_ids as (
 
 ),
 
+track_signals as (
+
+    select * from {{ ref('track_event_signals') }}
+
+),
+
+notes as (
+
+    select * from {{ ref('stg_crm__notes') }}
+
+),
+
 page_views as (
 
     select
@@ -72,18 +84,56 @@ repeat_visits as (
 
 ),
 
-form_submissions as (
+sessions as (
 
     select
         person_id,
-        'form_submitted' as signal_type,
-        occurred_at,
-        'form ' || coalesce(form_id, 'unknown') as evidence,
+        'web_session' as signal_type,
+        min(occurred_at) as occurred_at,
+        'visit ' || cast(session_number as {{ dbt.type_string() }}) as evidence,
         'web_analytics' as source_system,
-        event_id as source_record_id
+        min(event_id) as source_record_id
 
     from web
-    where event_type = 'track' and event_name = 'Form Submitted'
+    group by person_id, session_number
+
+),
+
+tracked_actions as (
+
+    select
+        web.person_id,
+        track_signals.signal_type,
+        web.occurred_at,
+        web.event_name || case when web.form_id is not null then ' (form ' || web.form_id || ')' else '' end
+            as evidence,
+        'web_analytics' as source_system,
+        web.event_id as source_record_id
+
+    from web
+    inner join track_signals
+        on web.event_name = track_signals.event_name
+    where web.event_type = 'track'
+
+),
+
+sales_feedback as (
+
+    select
+        contact_ids.person_id,
+        case
+            when notes.detail like 'Accepted%' then 'sales_accepted'
+            else 'sales_rejected'
+        end as signal_type,
+        notes.occurred_at,
+        notes.detail as evidence,
+        'crm' as source_system,
+        notes.engagement_id as source_record_id
+
+    from notes
+    inner join contact_ids
+        on notes.contact_id = contact_ids.contact_id
+    where notes.detail like 'Accepted%' or notes.detail like 'Rejected%'
 
 ),
 
@@ -92,6 +142,7 @@ email_signals as (
     select
         emails.person_id,
         case email_events.event_type
+            when 'delivered' then 'email_delivered'
             when 'open' then 'email_open'
             when 'click' then 'email_click'
             when 'bounce' then 'email_bounce'
@@ -108,7 +159,7 @@ email_signals as (
     inner join emails
         on email_events.email = emails.email
     where email_events.event_type in (
-        'open', 'click', 'bounce', 'unsubscribe', 'group_unsubscribe', 'spamreport'
+        'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'group_unsubscribe', 'spamreport'
     )
     -- Privacy proxies and scanners open every message: not a human signal.
     and not email_events.is_machine_open
@@ -175,7 +226,11 @@ final as (
     union all
     select * from repeat_visits
     union all
-    select * from form_submissions
+    select * from sessions
+    union all
+    select * from tracked_actions
+    union all
+    select * from sales_feedback
     union all
     select * from email_signals
     union all
