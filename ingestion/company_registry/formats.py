@@ -231,6 +231,17 @@ def parse_bir(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[st
 
 
 # -- VAT White List -------------------------------------------------------------------------
+def _request_time(value: Any) -> str | None:
+    """The White List answers with ``DD-MM-YYYY HH:MM:SS`` (Polish time); kept as ISO text."""
+    text = _clean(value)
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d-%m-%Y %H:%M:%S").isoformat()
+    except ValueError:
+        return text
+
+
 def whitelist_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of one White List answer; the requestId is the proof of the check."""
     result = body["result"]
@@ -245,7 +256,7 @@ def whitelist_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "proof_id": f"{request_id}:{nip}",
                 "request_id": request_id,
-                "requested_at": _clean(result.get("requestDateTime")),
+                "requested_at": _request_time(result.get("requestDateTime")),
                 "nip": nip,
                 "regon": _digits(subject.get("regon")),
                 "krs": _digits(subject.get("krs")),

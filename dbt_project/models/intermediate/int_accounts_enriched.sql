@@ -1,5 +1,12 @@
--- CRM companies joined to registry master data: by NIP when the CRM has one, else by web
--- domain. Registry values take precedence over CRM values for legal facts.
+-- The account golden record: one row per CRM company, joined to every registry source.
+-- A company is found in the registries by the NIP the CRM holds, else by its web domain in
+-- the firmographics feed. Precedence per field, most authoritative first:
+--   legal name, legal form, KRS, registration date, share capital, PKD:
+--       KRS extract > GUS REGON report > firmographics feed > purchased feed > CRM
+--   REGON: KRS extract > REGON report > feed;  VAT status: VAT White List (latest answer,
+--       its requestId kept as proof) > feed;  headcount, revenue, branches: feed > purchased
+--   web domain: CRM > feed > purchased;  liquidation: any source says so.
+-- Each source's as-of date is carried so a reader can judge freshness.
 with
 
 companies as (
@@ -9,9 +16,46 @@ companies as (
 
 ),
 
-registry as (
+feed as (
 
     select * from {{ ref('stg_company_registry__firmographics') }}
+
+),
+
+purchased as (
+
+    select * from {{ ref('stg_company_registry__purchased_firmographics') }}
+
+),
+
+krs as (
+
+    select * from {{ ref('stg_company_registry__krs_extracts') }}
+
+),
+
+regon as (
+
+    select * from {{ ref('stg_company_registry__regon_reports') }}
+
+),
+
+whitelist_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by nip order by whitelist_requested_at desc, whitelist_request_id asc
+        ) as answer_rank
+
+    from {{ ref('stg_company_registry__vat_whitelist_subjects') }}
+
+),
+
+whitelist as (
+
+    select * from whitelist_ranked
+    where answer_rank = 1
 
 ),
 
@@ -37,55 +81,89 @@ matched as (
 
     select
         companies.*,
-        coalesce(by_nip.nip, by_domain.nip) as registry_nip,
+        coalesce(companies.nip, by_domain.nip) as registry_nip,
         case
-            when by_nip.nip is not null then 'nip'
+            when companies.nip is not null then 'crm_nip'
             when by_domain.nip is not null then 'web_domain'
         end as registry_match_method
 
     from companies
-    left join registry as by_nip
-        on companies.nip = by_nip.nip
-    left join registry as by_domain
+    left join feed as by_domain
         on
             companies.nip is null
             and companies.web_domain = by_domain.web_domain
 
 ),
 
-final as (
+joined as (
 
     select
         matched.company_id as account_id,
-        coalesce(registry.legal_name, matched.company_name) as account_name,
-        matched.web_domain,
-        coalesce(registry.nip, matched.nip) as nip,
-        registry.regon,
-        registry.krs,
-        registry.legal_form,
-        registry.pkd_code,
-        coalesce(industries.industry, 'unknown') as industry,
-        registry.registered_on,
-        registry.share_capital_pln,
-        registry.headcount_band,
-        headcount_bands.headcount_min,
-        registry.revenue_band,
-        revenue_bands.revenue_min_pln,
-        coalesce(registry.branch_count, 0) as branch_count,
-        registry.vat_status,
-        coalesce(registry.is_in_liquidation, false) as is_in_liquidation,
+        matched.registry_nip as nip,
         matched.registry_match_method,
-        matched.registry_nip is not null as has_registry_record
+        coalesce(
+            krs.legal_name, regon.legal_name, whitelist.legal_name, feed.legal_name,
+            purchased.legal_name, matched.company_name
+        ) as account_name,
+        coalesce(krs.regon, regon.regon, feed.regon, whitelist.regon) as regon,
+        coalesce(krs.krs, feed.krs, whitelist.krs) as krs,
+        coalesce(krs.legal_form, regon.legal_form, feed.legal_form) as legal_form,
+        coalesce(krs.pkd_code, feed.pkd_code) as pkd_code,
+        coalesce(krs.registered_on, regon.activity_started_on, feed.registered_on)
+            as registered_on,
+        coalesce(cast(krs.share_capital_pln as bigint), feed.share_capital_pln)
+            as share_capital_pln,
+        coalesce(feed.headcount_band, purchased.headcount_band) as headcount_band,
+        coalesce(feed.revenue_band, purchased.revenue_band) as revenue_band,
+        coalesce(feed.branch_count, purchased.branch_count, 0) as branch_count,
+        coalesce(whitelist.vat_status, feed.vat_status) as vat_status,
+        whitelist.whitelist_request_id as vat_status_proof_request_id,
+        coalesce(krs.is_in_liquidation, false)
+        or coalesce(feed.is_in_liquidation, false) as is_in_liquidation,
+        coalesce(krs.is_in_bankruptcy, false) as is_in_bankruptcy,
+        coalesce(regon.has_ceased_activity, false) as is_dissolved,
+        coalesce(matched.web_domain, feed.web_domain, purchased.web_domain) as web_domain,
+        krs.extract_as_of as krs_as_of,
+        feed.registry_as_of as firmographics_as_of,
+        purchased.vendor_as_of as purchased_as_of,
+        whitelist.whitelist_requested_at as vat_checked_at,
+        krs.krs is not null
+        or regon.regon is not null
+        or feed.nip is not null
+        or purchased.nip is not null
+        or whitelist.nip is not null as has_registry_record
 
     from matched
-    left join registry
-        on matched.registry_nip = registry.nip
+    left join feed
+        on matched.registry_nip = feed.nip
+    left join purchased
+        on matched.registry_nip = purchased.nip
+    left join krs
+        on matched.registry_nip = krs.nip
+    left join regon
+        on coalesce(krs.regon, feed.regon) = regon.regon
+    left join whitelist
+        on matched.registry_nip = whitelist.nip
+
+),
+
+final as (
+
+    select
+        joined.*,
+        coalesce(industries.industry, 'unknown') as industry,
+        headcount_bands.headcount_min,
+        revenue_bands.revenue_min_pln
+
+    from joined
     left join industries
-        on registry.pkd_division = industries.pkd_division
+        on
+            cast({{ dbt.split_part('joined.pkd_code', "'.'", 1) }} as integer)
+            = industries.pkd_division
     left join revenue_bands
-        on registry.revenue_band = revenue_bands.revenue_band
+        on joined.revenue_band = revenue_bands.revenue_band
     left join headcount_bands
-        on registry.headcount_band = headcount_bands.headcount_band
+        on joined.headcount_band = headcount_bands.headcount_band
 
 )
 

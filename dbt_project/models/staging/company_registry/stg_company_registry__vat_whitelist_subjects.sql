@@ -15,7 +15,7 @@ renamed as (
     select
         proof_id,
         request_id as whitelist_request_id,
-        requested_at as whitelist_requested_at,
+        try_cast(requested_at as timestamp) as whitelist_requested_at,
         nip,
         regon,
         krs,
