@@ -333,8 +333,8 @@ def batched(
 class ColumnBatches:
     """Column lists that become Arrow tables of ``size`` rows, for the high-volume parsers.
 
-    Append to ``columns[name]`` for every column, then call ``row_done()``: it returns a
-    full table to yield, or None. ``rest()`` returns the last partial table, or None.
+    Append to ``columns[name]`` for every column, then ``yield from row_done()``: it holds
+    a full table when one is ready. ``yield from rest()`` gives the last partial table.
     """
 
     def __init__(self, schema: pa.Schema, size: int) -> None:
@@ -343,12 +343,12 @@ class ColumnBatches:
         self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
         self.rows = 0
 
-    def row_done(self) -> pa.Table | None:
+    def row_done(self) -> list[pa.Table]:
         self.rows += 1
-        return self._take() if self.rows == self.size else None
+        return [self._take()] if self.rows == self.size else []
 
-    def rest(self) -> pa.Table | None:
-        return self._take() if self.rows else None
+    def rest(self) -> list[pa.Table]:
+        return [self._take()] if self.rows else []
 
     def _take(self) -> pa.Table:
         table = pa.Table.from_pydict(self.columns, schema=self.schema)

@@ -109,9 +109,5 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
         }
         for name, value in values.items():
             batches.columns[name].append(value)
-        full = batches.row_done()
-        if full is not None:
-            yield full
-    rest = batches.rest()
-    if rest is not None:
-        yield rest
+        yield from batches.row_done()
+    yield from batches.rest()

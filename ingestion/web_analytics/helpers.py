@@ -120,9 +120,5 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
         append["properties"](_json_text(event.get("properties")))
         append["traits"](_json_text(event.get("traits") or context.get("traits")))
         append["source_file"](path.name)
-        full = batches.row_done()
-        if full is not None:
-            yield full
-    rest = batches.rest()
-    if rest is not None:
-        yield rest
+        yield from batches.row_done()
+    yield from batches.rest()
