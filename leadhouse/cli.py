@@ -301,7 +301,7 @@ def run(
     people: Annotated[int, typer.Option("--people", min=1, help="With --generate.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="With --generate.")] = 42,
 ) -> None:
-    """The whole pipeline: [generate →] ingest → build → check → summary.
+    """The whole pipeline: (generate →) ingest → build → check → summary.
 
     Exit codes: 0 success, 1 blocking checks failed, 2 bad input, 3 build failed,
     4 a source failed.

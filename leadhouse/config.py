@@ -36,11 +36,8 @@ class Warehouse:
 
     @property
     def gx_dir(self) -> Path:
+        """Project root of the GX file context; GX keeps its files in ``<root>/gx``."""
         return self.root
-
-    @property
-    def data_docs_index(self) -> Path:
-        return self.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
     def ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SEED_DIR = Path("dbt_project") / "seeds" / "lead_definition"
-
 # Attributes dbt exposes for fit criteria (int_person_attributes); a typo fails early.
 TEXT_ATTRIBUTES = frozenset(
     {

@@ -895,7 +895,7 @@ class _Generator:
         self._write_bir(out)
         self._write_whitelist(out)
         self.stats.registry_records = len(self.companies)
-        self.stats.files["company_registry"] = 5
+        self.stats.files["company_registry"] = sum(1 for p in out.iterdir() if p.is_file())
 
     def _write_purchased_csv(self, out: Path) -> None:
         """A second vendor's file covering a fifth of the companies, in CSV."""
