@@ -6,10 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from leadhouse.config import DBT_PROJECT_DIR, LEAD_DEFINITION_SEEDS, Warehouse
-from leadhouse.definition import LeadDefinition, load_definition, write_seeds
+from leadhouse.definition import DefinitionSet, load_definitions, write_seeds
 
 
 class BuildFailed(RuntimeError):
@@ -35,10 +36,15 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
     return env
 
 
-def compile_definition(definition_path: Path) -> LeadDefinition:
-    definition = load_definition(definition_path)
-    write_seeds(definition, LEAD_DEFINITION_SEEDS)
-    return definition
+def compile_definition(definition_path: Path) -> DefinitionSet:
+    definitions = load_definitions(definition_path)
+    write_seeds(definitions, LEAD_DEFINITION_SEEDS)
+    return definitions
+
+
+def build_time() -> str:
+    """One as-of moment for the whole build (UTC, whole seconds), so every model agrees."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
 
 
 def run_dbt(
@@ -65,7 +71,7 @@ def run_dbt(
 
 def build(
     warehouse: Warehouse, definition_path: Path, as_of: str | None = None, quiet: bool = False
-) -> LeadDefinition:
-    definition = compile_definition(definition_path)
-    run_dbt(warehouse, ["build"], as_of=as_of, quiet=quiet)
-    return definition
+) -> DefinitionSet:
+    definitions = compile_definition(definition_path)
+    run_dbt(warehouse, ["build"], as_of=as_of or build_time(), quiet=quiet)
+    return definitions

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from leadhouse.config import DEFAULT_DEFINITION, Warehouse
+from leadhouse.config import DEFINITIONS_DIR, Warehouse
 
 app = typer.Typer(
     help=(
@@ -38,7 +38,11 @@ WarehouseOption = Annotated[
     ),
 ]
 DefinitionOption = Annotated[
-    Path, typer.Option("--definition", help="Lead definition YAML to score with.")
+    Path,
+    typer.Option(
+        "--definition",
+        help="Lead definition YAML, or a folder of them (one default plus market segments).",
+    ),
 ]
 AsOfOption = Annotated[
     str | None,
@@ -215,7 +219,7 @@ def _ingest(data: str, warehouse: Warehouse, options: IngestOptions) -> None:
 @app.command()
 def build(
     warehouse: WarehouseOption = None,
-    definition: DefinitionOption = DEFAULT_DEFINITION,
+    definition: DefinitionOption = DEFINITIONS_DIR,
     as_of: AsOfOption = None,
 ) -> None:
     """Compile the lead definition into seeds and run `dbt build` (models and tests)."""
@@ -237,10 +241,7 @@ def _build(warehouse: Warehouse, definition: Path, as_of: str | None) -> None:
         raise _fail(str(error), EXIT_BAD_INPUT) from error
     except BuildFailed as error:
         raise _fail(str(error), EXIT_BUILD_FAILED) from error
-    typer.echo(
-        f"Build: dbt build passed with lead definition {lead_definition.name} "
-        f"v{lead_definition.version}"
-    )
+    typer.echo(f"Build: dbt build passed with lead definitions {lead_definition.label}")
 
 
 @app.command()
@@ -288,7 +289,7 @@ def _summary(warehouse: Warehouse, top: int) -> None:
 def run(
     data: DataOption = "data/generated",
     warehouse: WarehouseOption = None,
-    definition: DefinitionOption = DEFAULT_DEFINITION,
+    definition: DefinitionOption = DEFINITIONS_DIR,
     as_of: AsOfOption = None,
     crm_source: CrmSourceOption = "files",
     vat_whitelist: VatWhitelistOption = False,

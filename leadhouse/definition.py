@@ -9,28 +9,43 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-# Attributes dbt exposes for fit criteria (int_person_attributes); a typo fails early.
-TEXT_ATTRIBUTES = frozenset(
+# Attributes dbt exposes for criteria (int_person_attributes / int_account_attributes);
+# a typo fails early. Account attributes are the ones a segment filter and the refer
+# score may test; person attributes only make sense for a person.
+ACCOUNT_TEXT_ATTRIBUTES = frozenset(
     {
         "industry",
         "legal_form",
         "vat_status",
-        "job_function",
-        "seniority",
-        "is_competitor",
         "is_in_liquidation",
-        "has_account",
+        "is_in_bankruptcy",
+        "is_dissolved",
+        "has_registry_record",
+        "has_web_domain",
     }
 )
-NUMBER_ATTRIBUTES = frozenset(
-    {"revenue_min_pln", "headcount_min", "branch_count", "company_age_years", "share_capital_pln"}
+PERSON_TEXT_ATTRIBUTES = frozenset({"job_function", "seniority", "is_competitor", "has_account"})
+ACCOUNT_NUMBER_ATTRIBUTES = frozenset(
+    {
+        "revenue_min_pln",
+        "headcount_min",
+        "branch_count",
+        "company_age_years",
+        "share_capital_pln",
+        "known_people",
+        "implementation_page_views",
+    }
 )
+TEXT_ATTRIBUTES = ACCOUNT_TEXT_ATTRIBUTES | PERSON_TEXT_ATTRIBUTES
+NUMBER_ATTRIBUTES = ACCOUNT_NUMBER_ATTRIBUTES
+ACCOUNT_ATTRIBUTES = ACCOUNT_TEXT_ATTRIBUTES | ACCOUNT_NUMBER_ATTRIBUTES
 
 
 class DefinitionError(ValueError):
@@ -41,16 +56,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Criterion(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    description: str
+class Condition(_Strict):
+    """A yes/no test of one attribute: ``attribute operator value``."""
+
     attribute: str
     operator: Literal["eq", "in", "gte", "lte"]
     value: str | int | float | bool | list[str]
-    points: int = 0
 
     @model_validator(mode="after")
-    def _check(self) -> Criterion:
+    def _check(self) -> Condition:
         if self.attribute not in TEXT_ATTRIBUTES | NUMBER_ATTRIBUTES:
             known = ", ".join(sorted(TEXT_ATTRIBUTES | NUMBER_ATTRIBUTES))
             raise ValueError(f"unknown attribute {self.attribute!r}; known: {known}")
@@ -72,13 +86,66 @@ class Criterion(_Strict):
             return "true" if self.value else "false"
         return str(self.value)
 
+    def value_number(self) -> int | float | None:
+        if self.operator in ("gte", "lte") and isinstance(self.value, int | float):
+            return self.value
+        return None
+
+
+def _account_only(condition: Condition, what: str) -> None:
+    if condition.attribute not in ACCOUNT_ATTRIBUTES:
+        known = ", ".join(sorted(ACCOUNT_ATTRIBUTES))
+        raise ValueError(
+            f"{what} tests accounts, not people: {condition.attribute!r} is not an account "
+            f"attribute; known: {known}"
+        )
+
+
+class Criterion(Condition):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    points: int = 0
+
+
+class ReferCriterion(Criterion):
+    """One yes/no test of the account's refer score (maturity, trust, technology)."""
+
+    dimension: Literal["maturity", "trust", "technology"]
+
+    @model_validator(mode="after")
+    def _account(self) -> ReferCriterion:
+        _account_only(self, "a refer criterion")
+        return self
+
+
+class Segment(_Strict):
+    """The market segment a definition applies to: accounts matching every condition."""
+
+    description: str = ""
+    priority: int = Field(ge=1, description="1 is tried first when segments overlap")
+    filter: list[Condition] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _account(self) -> Segment:
+        for condition in self.filter:
+            _account_only(condition, "a segment filter")
+        return self
+
 
 class EngagementRule(_Strict):
     signal: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     points: int
     half_life_days: float | None = Field(default=None, gt=0)
+    window_days: float | None = Field(default=None, gt=0)
     max_points: int | None = Field(default=None, gt=0)
+    cap_period: Literal["day", "week", "month", "quarter"] | None = None
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _cap(self) -> EngagementRule:
+        if self.cap_period and self.max_points is None:
+            raise ValueError("cap_period needs max_points (the cap applied per period)")
+        return self
 
 
 class Thresholds(_Strict):
@@ -95,14 +162,29 @@ class Thresholds(_Strict):
         return self
 
 
+class NurtureHorizon(_Strict):
+    """When to come back to a not-ready lead: the first horizon whose interest level fits."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    days: int = Field(gt=0)
+    min_interest_level: int | None = Field(default=None, ge=1, le=4)
+
+
+DEFAULT_NURTURE = (NurtureHorizon(id="later", description="Re-check later", days=180),)
+
+
 class LeadDefinition(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: str = Field(min_length=1)
     description: str = ""
+    segment: Segment | None = None
     fit: list[Criterion]
     knockouts: list[Criterion] = []
     engagement: list[EngagementRule]
     thresholds: Thresholds
+    nurture: list[NurtureHorizon] = list(DEFAULT_NURTURE)
+    refer: list[ReferCriterion] = []
 
     @model_validator(mode="after")
     def _unique(self) -> LeadDefinition:
@@ -114,7 +196,28 @@ class LeadDefinition(_Strict):
         duplicates = sorted({s for s in signals if signals.count(s) > 1})
         if duplicates:
             raise ValueError(f"duplicate engagement signals: {', '.join(duplicates)}")
+        if not self.nurture or self.nurture[-1].min_interest_level is not None:
+            raise ValueError(
+                "the last nurture horizon must have no min_interest_level, so every "
+                "not-ready lead gets a horizon"
+            )
         return self
+
+
+@dataclass(frozen=True)
+class DefinitionSet:
+    """Every lead definition in force: one default plus optional market segments."""
+
+    definitions: tuple[LeadDefinition, ...]
+    paths: tuple[Path, ...]
+
+    @property
+    def default(self) -> LeadDefinition:
+        return next(d for d in self.definitions if d.segment is None)
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{d.name} v{d.version}" for d in self.definitions)
 
 
 def _line_of(root: yaml.Node | None, location: tuple[int | str, ...]) -> int | None:
@@ -170,82 +273,189 @@ def _rule_name(data: dict[str, Any], location: tuple[int | str, ...]) -> str:
     return ""
 
 
-def seed_files(definition: LeadDefinition) -> dict[str, str]:
-    """CSV text of each generated seed, by file name."""
+def load_definitions(path: Path) -> DefinitionSet:
+    """A definition file, or every ``*.yml`` in a folder (one default plus segments)."""
+    if path.is_dir():
+        paths = tuple(sorted(p for p in path.glob("*.yml") if p.is_file()))
+        if not paths:
+            raise DefinitionError(f"{path}: no lead definition (*.yml) in this folder")
+    elif path.is_file():
+        paths = (path,)
+    else:
+        raise DefinitionError(f"{path}: no such lead definition file or folder")
+    definitions = tuple(load_definition(p) for p in paths)
+    problems = []
+    defaults = [p.name for p, d in zip(paths, definitions, strict=True) if d.segment is None]
+    if len(defaults) != 1:
+        found = ", ".join(defaults) or "none"
+        problems.append(
+            f"exactly one definition must have no segment (the default for everyone no "
+            f"segment matches); found {len(defaults)}: {found}"
+        )
+    for attribute, values in (
+        ("name", [d.name for d in definitions]),
+        ("segment priority", [d.segment.priority for d in definitions if d.segment]),
+    ):
+        repeated = sorted({str(v) for v in values if values.count(v) > 1})
+        if repeated:
+            problems.append(f"{attribute} used by more than one definition: {', '.join(repeated)}")
+    if problems:
+        where = ", ".join(str(p) for p in paths)
+        raise DefinitionError(f"{where}: " + "; ".join(problems))
+    return DefinitionSet(definitions, paths)
 
-    def render(header: list[str], rows: list[list[Any]]) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
-        return out.getvalue()
 
-    criteria = [
-        [
-            c.id,
-            kind,
-            c.attribute,
-            c.operator,
-            c.value_text(),
-            c.value if c.operator in ("gte", "lte") else None,
-            c.points,
-            c.description,
-        ]
-        for kind, items in (("fit", definition.fit), ("knockout", definition.knockouts))
-        for c in items
-    ]
-    rules = [
-        [r.signal, r.points, r.half_life_days, r.max_points, r.description or r.signal]
-        for r in definition.engagement
-    ]
-    t = definition.thresholds
-    return {
-        "lead_fit_criteria.csv": render(
+def _render(header: list[str], rows: list[list[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
+def seed_files(definitions: DefinitionSet | LeadDefinition) -> dict[str, str]:
+    """CSV text of each generated seed, by file name; every row names its definition."""
+    if isinstance(definitions, LeadDefinition):
+        definitions = DefinitionSet((definitions,), ())
+    criteria, rules, thresholds, segments, nurture, refer = [], [], [], [], [], []
+    for d in definitions.definitions:
+        criteria += [
             [
+                d.name,
+                c.id,
+                kind,
+                c.attribute,
+                c.operator,
+                c.value_text(),
+                c.value_number(),
+                c.points,
+                c.description,
+            ]
+            for kind, items in (("fit", d.fit), ("knockout", d.knockouts))
+            for c in items
+        ]
+        rules += [
+            [
+                d.name,
+                r.signal,
+                r.points,
+                r.half_life_days,
+                r.window_days,
+                r.max_points,
+                r.cap_period,
+                r.description or r.signal,
+            ]
+            for r in d.engagement
+        ]
+        t = d.thresholds
+        thresholds.append(
+            [
+                d.name,
+                d.version,
+                d.segment.priority if d.segment else None,
+                t.mql_score,
+                t.mql_min_fit,
+                t.warm_score,
+                t.hot_score,
+                t.sla_first_contact_hours,
+            ]
+        )
+        if d.segment:
+            segments += [
+                [
+                    d.name,
+                    d.segment.priority,
+                    f"{d.name}_{n}",
+                    c.attribute,
+                    c.operator,
+                    c.value_text(),
+                    c.value_number(),
+                ]
+                for n, c in enumerate(d.segment.filter, 1)
+            ]
+        nurture += [
+            [d.name, h.id, n, h.days, h.min_interest_level, h.description or h.id]
+            for n, h in enumerate(d.nurture, 1)
+        ]
+        refer += [
+            [
+                d.name,
+                c.id,
+                c.dimension,
+                c.attribute,
+                c.operator,
+                c.value_text(),
+                c.value_number(),
+                c.points,
+                c.description,
+            ]
+            for c in d.refer
+        ]
+    condition = ["attribute", "operator", "value_text", "value_number"]
+    return {
+        "lead_fit_criteria.csv": _render(
+            [
+                "definition_name",
                 "criterion_id",
                 "criterion_kind",
-                "attribute",
-                "operator",
-                "value_text",
-                "value_number",
+                *condition,
                 "points",
                 "description",
             ],
             criteria,
         ),
-        "lead_engagement_rules.csv": render(
-            ["signal_type", "points", "half_life_days", "max_points", "description"], rules
+        "lead_engagement_rules.csv": _render(
+            [
+                "definition_name",
+                "signal_type",
+                "points",
+                "half_life_days",
+                "window_days",
+                "max_points",
+                "cap_period",
+                "description",
+            ],
+            rules,
         ),
-        "lead_thresholds.csv": render(
+        "lead_thresholds.csv": _render(
             [
                 "definition_name",
                 "definition_version",
+                "segment_priority",
                 "mql_score",
                 "mql_min_fit",
                 "warm_score",
                 "hot_score",
                 "sla_first_contact_hours",
             ],
+            thresholds,
+        ),
+        "lead_segment_filters.csv": _render(
+            ["definition_name", "segment_priority", "condition_id", *condition], segments
+        ),
+        "lead_nurture_horizons.csv": _render(
             [
-                [
-                    definition.name,
-                    definition.version,
-                    t.mql_score,
-                    t.mql_min_fit,
-                    t.warm_score,
-                    t.hot_score,
-                    t.sla_first_contact_hours,
-                ]
+                "definition_name",
+                "horizon_id",
+                "horizon_rank",
+                "days",
+                "min_interest_level",
+                "description",
             ],
+            nurture,
+        ),
+        "lead_refer_criteria.csv": _render(
+            ["definition_name", "criterion_id", "dimension", *condition, "points", "description"],
+            refer,
         ),
     }
 
 
-def write_seeds(definition: LeadDefinition, seed_dir: Path) -> list[Path]:
+def write_seeds(definitions: DefinitionSet, seed_dir: Path) -> list[Path]:
     """Write the seeds, touching only files whose content changed."""
     seed_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in seed_files(definition).items():
+    for name, content in seed_files(definitions).items():
         path = seed_dir / name
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             path.write_text(content, encoding="utf-8")

@@ -1,6 +1,7 @@
--- Every rule of the lead definition that contributed to a person's score, with points
--- after decay and caps and the evidence behind them. Only people with a valid basis for
--- profiling are scored; only signals before the as-of moment count.
+-- Every rule of the person's lead definition that contributed to their score as of the
+-- as-of moment: fit criteria and knock-outs met, and engagement rules with points after
+-- decay and caps, each with the evidence behind it and the definition version.
+-- Only people with a valid basis for profiling are scored.
 with
 
 attributes as (
@@ -21,9 +22,9 @@ rules as (
 
 ),
 
-signals as (
+person_definitions as (
 
-    select * from {{ ref('int_signals_unioned') }}
+    select * from {{ ref('int_person_definitions') }}
 
 ),
 
@@ -34,10 +35,26 @@ people as (
 
 ),
 
+engagement_points as (
+
+    select * from {{ ref('int_lead_engagement_points') }}
+    where is_as_of
+
+),
+
+signals as (
+
+    select * from {{ ref('int_signals_unioned') }}
+    where occurred_at <= {{ as_of_timestamp() }}
+
+),
+
 matched_criteria as (
 
     select
         attributes.person_id,
+        person_definitions.definition_name,
+        person_definitions.definition_version,
         criteria.criterion_kind as rule_kind,
         criteria.criterion_id as rule_id,
         cast(criteria.points as double) as points,
@@ -49,74 +66,56 @@ matched_criteria as (
     from attributes
     inner join people
         on attributes.person_id = people.person_id
+    inner join person_definitions
+        on attributes.person_id = person_definitions.person_id
     inner join criteria
-        on attributes.attribute = criteria.attribute
-    where
-        case criteria.operator
-            when 'eq' then attributes.value_text = criteria.value_text
-            when 'in'
-                then
-                    '|' || criteria.value_text || '|' like '%|' || attributes.value_text || '|%'
-            when 'gte' then attributes.value_number >= criteria.value_number
-            when 'lte' then attributes.value_number <= criteria.value_number
-        end
+        on
+            person_definitions.definition_name = criteria.definition_name
+            and attributes.attribute = criteria.attribute
+    where {{ criterion_matches('attributes', 'criteria') }}
 
 ),
 
-decayed as (
+latest_evidence as (
 
     select
-        signals.person_id,
-        signals.signal_type,
-        signals.occurred_at,
-        signals.evidence,
-        rules.max_points,
-        rules.points * case
-            when rules.half_life_days is null then 1.0
-            else power(
-                0.5,
-                {{ days_between('signals.occurred_at', as_of_timestamp()) }} / rules.half_life_days
-            )
-        end as points
-
-    from signals
-    inner join people
-        on signals.person_id = people.person_id
-    inner join rules
-        on signals.signal_type = rules.signal_type
-    where signals.occurred_at <= {{ as_of_timestamp() }}
-
-),
-
-evidence_ranked as (
-
-    select
-        *,
+        person_id,
+        signal_type,
+        evidence,
         row_number() over (
             partition by person_id, signal_type order by occurred_at desc, evidence asc
         ) as recency_rank
 
-    from decayed
+    from signals
 
 ),
 
 engagement as (
 
     select
-        person_id,
+        engagement_points.person_id,
+        person_definitions.definition_name,
+        person_definitions.definition_version,
         'engagement' as rule_kind,
-        signal_type as rule_id,
-        case
-            when max(max_points) is null then sum(points)
-            when sum(points) >= 0 then least(sum(points), max(max_points))
-            else greatest(sum(points), -max(max_points))
-        end as points,
-        max(case when recency_rank = 1 then evidence end) as evidence,
-        count(*) as signal_count,
-        max(occurred_at) as last_signal_at
+        engagement_points.signal_type as rule_id,
+        engagement_points.points,
+        rules.description || ': ' || coalesce(latest_evidence.evidence, 'no detail')
+            as evidence,
+        engagement_points.signal_count,
+        engagement_points.last_signal_at
 
-    from evidence_ranked
-    group by person_id, signal_type
+    from engagement_points
+    inner join person_definitions
+        on engagement_points.person_id = person_definitions.person_id
+    inner join rules
+        on
+            person_definitions.definition_name = rules.definition_name
+            and engagement_points.signal_type = rules.signal_type
+    left join latest_evidence
+        on
+            engagement_points.person_id = latest_evidence.person_id
+            and engagement_points.signal_type = latest_evidence.signal_type
+            and latest_evidence.recency_rank = 1
 
 ),
 

@@ -1,5 +1,5 @@
--- One row per known person: current scores, temperature, stage, account, owner, consent
--- and the lead definition version that scored them.
+-- One row per known person: current scores, temperature, stage (and since when), the
+-- segment and lead definition version that scored them, account, owner and consent.
 with
 
 people as (
@@ -14,28 +14,33 @@ accounts as (
 
 ),
 
+stages as (
+
+    select * from {{ ref('int_lead_stages_current') }}
+
+),
+
 contributions as (
 
     select * from {{ ref('int_lead_score_contributions') }}
 
 ),
 
-thresholds as (
+transitions as (
 
-    select * from {{ ref('lead_thresholds') }}
+    select * from {{ ref('fct_lead_stage_transition') }}
 
 ),
 
-scores as (
+hot_episodes as (
 
-    select
-        person_id,
-        sum(case when rule_kind = 'fit' then points else 0 end) as fit_score,
-        sum(case when rule_kind = 'engagement' then points else 0 end) as engagement_score,
-        max(case when rule_kind = 'knockout' then 1 else 0 end) = 1 as is_knocked_out
+    select * from {{ ref('int_lead_hot_episodes') }}
 
-    from contributions
-    group by person_id
+),
+
+horizons as (
+
+    select * from {{ ref('lead_nurture_horizons') }}
 
 ),
 
@@ -70,84 +75,107 @@ explanations as (
 
 ),
 
-scored as (
+stage_dates as (
 
     select
-        people.*,
-        accounts.account_name,
-        accounts.industry,
-        round(coalesce(scores.fit_score, 0), 1) as fit_score,
-        round(coalesce(scores.engagement_score, 0), 1) as engagement_score,
-        round(coalesce(scores.fit_score, 0) + coalesce(scores.engagement_score, 0), 1)
-            as total_score,
-        coalesce(scores.is_knocked_out, false) as is_knocked_out,
-        explanations.score_explanation,
-        thresholds.definition_name,
-        thresholds.definition_version,
-        thresholds.mql_score,
-        thresholds.mql_min_fit,
-        thresholds.warm_score,
-        thresholds.hot_score
+        person_id,
+        max(case when is_current then entered_at end) as stage_entered_at,
+        min(case when stage = 'mql' then entered_at end) as first_mql_at
+
+    from transitions
+    group by person_id
+
+),
+
+current_hot as (
+
+    select
+        person_id,
+        max(became_hot_at) as became_hot_at
+
+    from hot_episodes
+    where cooled_at is null
+    group by person_id
+
+),
+
+horizon_matches as (
+
+    select
+        people.person_id,
+        horizons.horizon_id,
+        horizons.days,
+        row_number() over (
+            partition by people.person_id order by horizons.horizon_rank
+        ) as horizon_choice
 
     from people
-    cross join thresholds
-    left join accounts
-        on people.account_id = accounts.account_id
-    left join scores
-        on people.person_id = scores.person_id
-    left join explanations
-        on people.person_id = explanations.person_id
+    inner join stages
+        on people.person_id = stages.person_id
+    inner join horizons
+        on stages.definition_name = horizons.definition_name
+    where
+        stages.stage in ('nurture', 'recycled')
+        and (
+            horizons.min_interest_level is null
+            or people.interest_level >= horizons.min_interest_level
+        )
 
 ),
 
 final as (
 
     select
-        person_id,
-        contact_id as crm_contact_id,
-        email,
-        first_name,
-        last_name,
-        job_title,
-        job_function,
-        seniority,
-        account_id,
-        account_name,
-        industry,
-        owner_id,
-        lead_status,
-        interest_level,
-        fit_score,
-        engagement_score,
-        total_score,
-        is_knocked_out,
-        case
-            when total_score >= hot_score then 'hot'
-            when total_score >= warm_score then 'warm'
-            else 'cold'
-        end as temperature,
-        -- Precedence: CRM outcomes first, then the law, then sales feedback, then score.
-        case
-            when has_won_deal then 'customer'
-            when has_open_deal then 'opportunity'
-            when not has_profiling_consent then 'no_consent'
-            when is_knocked_out or lead_status = 'UNQUALIFIED' then 'disqualified'
-            when lead_status = 'CONNECTED' then 'sql'
-            when lead_status = 'IN_PROGRESS' then 'sal'
-            when lead_status = 'BAD_TIMING' then 'nurture'
-            when has_lost_deal then 'recycled'
-            when total_score >= mql_score and fit_score >= mql_min_fit then 'mql'
-            else 'lead'
-        end as stage,
-        has_email_marketing_consent,
-        has_sales_contact_consent,
-        has_profiling_consent,
-        score_explanation,
-        definition_name as lead_definition_name,
-        definition_version as lead_definition_version,
+        people.person_id,
+        people.contact_id as crm_contact_id,
+        people.email,
+        people.first_name,
+        people.last_name,
+        people.job_title,
+        people.job_function,
+        people.seniority,
+        people.account_id,
+        accounts.account_name,
+        accounts.industry,
+        people.owner_id,
+        people.lead_status,
+        people.interest_level,
+        round(stages.fit_score, 1) as fit_score,
+        round(stages.engagement_score, 1) as engagement_score,
+        round(stages.total_score, 1) as total_score,
+        stages.is_knocked_out,
+        stages.temperature,
+        current_hot.became_hot_at,
+        stages.stage,
+        stages.stage_reason,
+        stage_dates.stage_entered_at,
+        stage_dates.first_mql_at,
+        horizon_matches.horizon_id as nurture_horizon,
+        {{ dbt.dateadd('day', 'horizon_matches.days', 'stage_dates.stage_entered_at') }}
+            as recontact_at,
+        people.has_email_marketing_consent,
+        people.has_sales_contact_consent,
+        people.has_profiling_consent,
+        explanations.score_explanation,
+        stages.definition_name as lead_definition_name,
+        stages.definition_version as lead_definition_version,
         {{ as_of_timestamp() }} as scored_at
 
-    from scored
+    from people
+    inner join stages
+        on people.person_id = stages.person_id
+    left join accounts
+        on people.account_id = accounts.account_id
+    left join explanations
+        on people.person_id = explanations.person_id
+    left join stage_dates
+        on people.person_id = stage_dates.person_id
+    left join current_hot
+        on people.person_id = current_hot.person_id
+    left join horizon_matches
+        on
+            people.person_id = horizon_matches.person_id
+            and horizon_matches.horizon_choice = 1
 
 )
 

@@ -1,0 +1,130 @@
+-- Engagement points per person, rule and evaluation moment, after decay, windows and caps.
+-- Moments are the as-of moment (the current score) and every moment a signal with
+-- positive points arrived (scores only rise when a signal arrives, so these are where a
+-- person can cross the MQL or hot threshold). Only people with a profiling basis are
+-- scored and only signals up to the moment count.
+with
+
+people as (
+
+    select person_id from {{ ref('int_people_profiled') }}
+    where has_profiling_consent
+
+),
+
+person_definitions as (
+
+    select * from {{ ref('int_person_definitions') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('lead_engagement_rules') }}
+
+),
+
+signals as (
+
+    select
+        signals.person_id,
+        signals.signal_type,
+        signals.occurred_at,
+        rules.points,
+        rules.half_life_days,
+        rules.window_days,
+        rules.max_points,
+        rules.cap_period
+
+    from {{ ref('int_signals_unioned') }} as signals
+    inner join people
+        on signals.person_id = people.person_id
+    inner join person_definitions
+        on signals.person_id = person_definitions.person_id
+    inner join rules
+        on
+            person_definitions.definition_name = rules.definition_name
+            and signals.signal_type = rules.signal_type
+    where signals.occurred_at <= {{ as_of_timestamp() }}
+
+),
+
+moments as (
+
+    select
+        person_id,
+        {{ as_of_timestamp() }} as evaluated_at,
+        true as is_as_of
+
+    from people
+
+    union
+
+    select
+        person_id,
+        occurred_at as evaluated_at,
+        false as is_as_of
+
+    from signals
+    where points > 0 and occurred_at < {{ as_of_timestamp() }}
+
+),
+
+occurrences as (
+
+    select
+        moments.person_id,
+        moments.evaluated_at,
+        moments.is_as_of,
+        signals.signal_type,
+        signals.occurred_at,
+        signals.max_points,
+        {{ cap_period_start('signals', 'signals.occurred_at') }} as cap_period_start,
+        {{ decayed_points('signals', 'signals.occurred_at', 'moments.evaluated_at') }}
+            as points
+
+    from moments
+    inner join signals
+        on
+            moments.person_id = signals.person_id
+            and signals.occurred_at <= moments.evaluated_at
+    -- An occurrence older than its rule's window no longer counts at all.
+    where
+        signals.window_days is null
+        or {{ days_between('signals.occurred_at', 'moments.evaluated_at') }} <= signals.window_days
+
+),
+
+per_period as (
+
+    select
+        person_id,
+        evaluated_at,
+        is_as_of,
+        signal_type,
+        {{ capped('sum(points)', 'max(max_points)') }} as points,
+        count(*) as signal_count,
+        max(occurred_at) as last_signal_at
+
+    from occurrences
+    group by person_id, evaluated_at, is_as_of, signal_type, cap_period_start
+
+),
+
+final as (
+
+    select
+        person_id,
+        evaluated_at,
+        is_as_of,
+        signal_type,
+        sum(points) as points,
+        cast(sum(signal_count) as {{ dbt.type_bigint() }}) as signal_count,
+        max(last_signal_at) as last_signal_at
+
+    from per_period
+    group by person_id, evaluated_at, is_as_of, signal_type
+
+)
+
+select * from final
