@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadhouse.config import DEFAULT_DEFINITION, Warehouse
+from leadhouse.config import DEFINITIONS_DIR, Warehouse
 from leadhouse.generate.synthetic import generate
 
 END_DATE = date(2026, 11, 1)
@@ -55,7 +55,7 @@ def built(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     warehouse = Warehouse(tmp_path_factory.mktemp("warehouse"))
     warehouse.ensure()
     load_sources(dataset, warehouse.database, warehouse.pipelines_dir)
-    build(warehouse, DEFAULT_DEFINITION, as_of=AS_OF, quiet=True)
+    build(warehouse, DEFINITIONS_DIR, as_of=AS_OF, quiet=True)
     outcome = run_checks(warehouse.database, warehouse.gx_dir)
     assert outcome.success, outcome
     return Built(data=dataset, warehouse=warehouse, truth=read_truth(dataset))

@@ -602,6 +602,26 @@ class _Generator:
                         hs_meeting_outcome="COMPLETED",
                     )
                 )
+            if person.persona.name == "champion" and person.consent == "granted":
+                # Sales calls back a hand-raiser (the form that created the contact): most
+                # within the hour, some much later.
+                fast = rng.random() < 0.6
+                at = person.created_at + (
+                    rng.randint(300, 3000) if fast else rng.randint(2 * 3600, 2 * DAY)
+                )
+                if at < self.end_ts:
+                    engagement_id += 1
+                    calls.append(
+                        self._engagement(
+                            engagement_id,
+                            person,
+                            at,
+                            "Hot lead call",
+                            hs_call_title="Call back after contact form",
+                            hs_call_disposition="f240bbac-87c9-4f6e-bf70-924b57d47db7",
+                            hs_call_duration=str(rng.randint(60_000, 900_000)),
+                        )
+                    )
             if person.lead_status in ("IN_PROGRESS", "CONNECTED", "BAD_TIMING", "UNQUALIFIED"):
                 engagement_id += 1
                 at = (person.identified_at or person.created_at) + rng.randint(600, 3 * DAY)

@@ -1,0 +1,215 @@
+"""The lead marts on generated data: consistent with each other and with the truth."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+
+from tests.conftest import AS_OF, Built, query
+
+
+def _rows(built: Built, sql: str) -> list[tuple]:
+    return query(built.warehouse.database, sql)
+
+
+def test_stage_history_ends_in_the_current_stage_without_gaps(built: Built) -> None:
+    current = dict(_rows(built, "select person_id, stage from marts.dim_person"))
+    history: dict[str, list[tuple]] = defaultdict(list)
+    for row in _rows(
+        built,
+        """
+        select person_id, stage_sequence, stage, previous_stage, entered_at, exited_at, is_current
+        from marts.fct_lead_stage_transition order by person_id, stage_sequence
+        """,
+    ):
+        history[row[0]].append(row[1:])
+    assert set(history) == set(current)
+    for person, rows in history.items():
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+        assert rows[-1][1] == current[person] and rows[-1][5] and rows[-1][4] is None
+        for before, after in itertools.pairwise(rows):
+            assert before[4] == after[3], person  # exited when the next stage was entered
+            assert before[3] <= after[3], person
+            assert after[2] == before[1] != after[1], person  # no repeated stage in a row
+            assert not before[5]
+
+
+def test_stage_history_tells_the_funnel_story(built: Built) -> None:
+    paths = Counter(
+        (previous, stage)
+        for previous, stage in _rows(
+            built, "select previous_stage, stage from marts.fct_lead_stage_transition"
+        )
+    )
+    assert paths[("lead", "mql")] > 0
+    assert paths[("mql", "recycled")] > 0  # score decayed
+    assert paths[("opportunity", "customer")] > 0
+    assert paths[("anonymous", "lead")] > 0  # visited before they were known
+    # Sales stages are never left because a score moved.
+    score_moves = _rows(
+        built,
+        """
+        select count(*) from marts.fct_lead_stage_transition
+        where event_source = 'lead_score' and previous_stage in ('sal', 'sql', 'opportunity')
+        """,
+    )
+    assert score_moves == [(0,)]
+    # Every MQL in dim_person has an MQL entry in the history, dated no later than as-of.
+    missing = _rows(
+        built,
+        f"""
+        select count(*) from marts.dim_person
+        where stage = 'mql' and (first_mql_at is null or first_mql_at > timestamp '{AS_OF}')
+        """,
+    )
+    assert missing == [(0,)]
+
+
+def test_contributions_add_up_to_the_scores(built: Built) -> None:
+    mismatches = _rows(
+        built,
+        """
+        with sums as (
+            select
+                person_id,
+                sum(points) filter (where rule_kind = 'fit') as fit,
+                sum(points) filter (where rule_kind = 'engagement') as engagement
+            from marts.fct_lead_score_contribution
+            group by person_id
+        )
+        select count(*)
+        from marts.dim_person p
+        left join sums using (person_id)
+        where abs(coalesce(sums.fit, 0) - p.fit_score) > 0.1
+            or abs(coalesce(sums.engagement, 0) - p.engagement_score) > 0.5
+        """,
+    )
+    assert mismatches == [(0,)]
+    sample = _rows(
+        built,
+        """
+        select explanation from marts.fct_lead_score_contribution
+        where rule_id = 'page_view_pricing' limit 1
+        """,
+    )
+    assert sample and "points" in sample[0][0] and "/pricing" in sample[0][0]
+    versions = _rows(
+        built, "select distinct lead_definition_version from marts.fct_lead_score_contribution"
+    )
+    assert versions == [("2026.11.0",)]
+
+
+def test_handover_measures_the_first_contact_sla(built: Built) -> None:
+    rows = _rows(
+        built,
+        """
+        select stage_entered_at, sla_due_at, first_contact_at, sla_status
+        from marts.rpt_sales_handover
+        """,
+    )
+    assert rows
+    for entered, due, contacted, status in rows:
+        assert entered is not None and (due - entered).total_seconds() == 3600
+        if contacted is None:
+            assert status in ("due", "overdue")
+        else:
+            assert contacted >= entered
+            assert status == ("met" if contacted <= due else "late")
+
+
+def test_speed_to_lead_is_measured_from_the_moment_a_lead_turned_hot(built: Built) -> None:
+    rows = _rows(
+        built,
+        """
+        select s.became_hot_at, s.first_contact_at, s.hours_to_first_contact, s.sla_status
+        from marts.rpt_speed_to_lead s
+        """,
+    )
+    assert rows
+    statuses = Counter(r[3] for r in rows)
+    assert statuses["met"] > 0, statuses
+    assert statuses["late"] + statuses["missed"] > 0, statuses
+    for hot_at, contacted, hours, status in rows:
+        if contacted is not None:
+            assert contacted >= hot_at
+            assert abs((contacted - hot_at).total_seconds() / 3600 - hours) < 0.01
+            assert status == ("met" if hours <= 1 else "late")
+    # Everyone hot now has the start of the hot period on their profile.
+    undated = _rows(
+        built,
+        "select count(*) from marts.dim_person where temperature = 'hot' "
+        "and has_profiling_consent and became_hot_at is null",
+    )
+    assert undated == [(0,)]
+
+
+def test_backtest_shows_the_definition_separates_winners(built: Built) -> None:
+    rows = {
+        (kind, order): (people, won, conversion, lift, precision, recall)
+        for kind, order, people, won, conversion, lift, precision, recall in _rows(
+            built,
+            """
+            select slice_kind, slice_order, people, won_deals, conversion_rate, lift,
+                mql_precision, mql_recall
+            from marts.rpt_lead_score_backtest
+            """,
+        )
+    }
+    deciles = [rows[("score_decile", d)] for d in range(1, 11)]
+    assert deciles[-1][2] > 2 * max(deciles[0][2], 0.01)
+    assert deciles[-1][3] > 1.5
+    people, won, _, _, precision, recall = rows[("mql_threshold", 1)]
+    overall = sum(d[1] for d in deciles) / sum(d[0] for d in deciles)
+    assert precision > overall  # an MQL is likelier to win than the average lead
+    assert 0 < recall <= 1 and won <= people
+
+
+def test_funnel_narrows_and_nurture_has_horizons(built: Built) -> None:
+    for segment, month, stage, reached, previous, conversion in _rows(
+        built,
+        """
+        select lead_definition_name, cohort_month, stage, people_reached,
+            people_at_previous_step, conversion_from_previous
+        from marts.rpt_funnel where step > 1
+        """,
+    ):
+        assert reached <= previous, (segment, month, stage)
+        assert conversion is None or 0 <= conversion <= 1
+    unplanned = _rows(
+        built,
+        """
+        select count(*) from marts.dim_person
+        where stage in ('nurture', 'recycled') and (nurture_horizon is null or recontact_at is null)
+        """,
+    )
+    assert unplanned == [(0,)]
+    nurture = dict(
+        _rows(built, "select nurture_horizon, sum(people) from marts.rpt_nurture group by 1")
+    )
+    assert set(nurture) <= {"next_quarter", "next_half_year", "next_year"}
+    assert (
+        sum(nurture.values())
+        == _rows(
+            built, "select count(*) from marts.dim_person where stage in ('nurture', 'recycled')"
+        )[0][0]
+    )
+
+
+def test_accounts_carry_account_and_refer_scores(built: Built) -> None:
+    rows = _rows(
+        built,
+        """
+        select refer_score, refer_maturity_score + refer_trust_score + refer_technology_score,
+            account_score, best_person_score, known_people, refer_explanation
+        from marts.dim_account
+        """,
+    )
+    assert rows
+    for refer, parts, account, best, people, explanation in rows:
+        assert refer == parts
+        assert (explanation is None) == (refer == 0)
+        if people == 0:
+            assert account == 0
+        else:
+            assert account >= best
+    assert max(r[0] for r in rows) >= 40
