@@ -294,9 +294,9 @@ def load_definitions(path: Path) -> DefinitionSet:
         )
     for attribute, values in (
         ("name", [d.name for d in definitions]),
-        ("segment priority", [d.segment.priority for d in definitions if d.segment]),
+        ("segment priority", [str(d.segment.priority) for d in definitions if d.segment]),
     ):
-        repeated = sorted({str(v) for v in values if values.count(v) > 1})
+        repeated = sorted({v for v in values if values.count(v) > 1})
         if repeated:
             problems.append(f"{attribute} used by more than one definition: {', '.join(repeated)}")
     if problems:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 
-from leadhouse.config import DEFAULT_DEFINITION, LEAD_DEFINITION_SEEDS
-from leadhouse.definition import DefinitionError, load_definition, seed_files
+from leadhouse.config import DEFAULT_DEFINITION, DEFINITIONS_DIR, LEAD_DEFINITION_SEEDS
+from leadhouse.definition import DefinitionError, load_definition, load_definitions, seed_files
 
 
 def test_default_definition_is_valid_and_ranks_high_intent_pages_first() -> None:
@@ -20,9 +22,9 @@ def test_default_definition_is_valid_and_ranks_high_intent_pages_first() -> None
     assert all(points[f"bant_{a}"] > 0 for a in ("budget", "authority", "need", "timing"))
 
 
-def test_committed_seeds_match_the_default_definition() -> None:
+def test_committed_seeds_match_the_shipped_definitions() -> None:
     """The seeds dbt reads are generated; a stale copy would score with old weights."""
-    for name, content in seed_files(load_definition(DEFAULT_DEFINITION)).items():
+    for name, content in seed_files(load_definitions(DEFINITIONS_DIR)).items():
         assert (LEAD_DEFINITION_SEEDS / name).read_text(encoding="utf-8") == content, name
 
 
@@ -55,3 +57,109 @@ def test_wrong_types_and_unknown_keys_are_rejected(tmp_path: Path) -> None:
         bad.write_text(text.replace(original, replacement, 1), encoding="utf-8")
         with pytest.raises(DefinitionError, match=r"bad\.yml:\d+"):
             load_definition(bad)
+
+
+SEGMENT = """
+name: enterprise
+version: "2026.11.0-ent"
+segment:
+  description: Large manufacturers and wholesalers
+  priority: 1
+  filter:
+    - {attribute: headcount_min, operator: gte, value: 250}
+    - {attribute: industry, operator: in, value: [manufacturing, wholesale]}
+fit:
+  - {id: big_revenue, description: Revenue over 200 M PLN, attribute: revenue_min_pln,
+     operator: gte, value: 200000000, points: 30}
+engagement:
+  - {signal: page_view_pricing, points: 5, half_life_days: 60, window_days: 180,
+     max_points: 10, cap_period: month}
+thresholds: {mql_score: 60, mql_min_fit: 30, warm_score: 30, hot_score: 60}
+"""
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_folder_holds_one_default_and_market_segments(tmp_path: Path) -> None:
+    (tmp_path / "default.yml").write_text(DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    (tmp_path / "enterprise.yml").write_text(SEGMENT, encoding="utf-8")
+    definitions = load_definitions(tmp_path)
+    assert definitions.default.name == "default"
+    assert [d.name for d in definitions.definitions] == ["default", "enterprise"]
+    seeds = {name: _csv(text) for name, text in seed_files(definitions).items()}
+    filters = seeds["lead_segment_filters.csv"]
+    assert [(f["definition_name"], f["attribute"], f["value_text"]) for f in filters] == [
+        ("enterprise", "headcount_min", "250"),
+        ("enterprise", "industry", "manufacturing|wholesale"),
+    ]
+    thresholds = {t["definition_name"]: t for t in seeds["lead_thresholds.csv"]}
+    assert thresholds["default"]["segment_priority"] == ""
+    assert thresholds["enterprise"]["segment_priority"] == "1"
+    assert thresholds["enterprise"]["definition_version"] == "2026.11.0-ent"
+    rules = [r for r in seeds["lead_engagement_rules.csv"] if r["definition_name"] == "enterprise"]
+    assert rules == [
+        {
+            "definition_name": "enterprise",
+            "signal_type": "page_view_pricing",
+            "points": "5",
+            "half_life_days": "60.0",
+            "window_days": "180.0",
+            "max_points": "10",
+            "cap_period": "month",
+            "description": "page_view_pricing",
+        }
+    ]
+    # Every definition gets nurture horizons, the segment the built-in catch-all.
+    horizons = [
+        h for h in seeds["lead_nurture_horizons.csv"] if h["definition_name"] == "enterprise"
+    ]
+    assert [(h["horizon_id"], h["min_interest_level"]) for h in horizons] == [("later", "")]
+
+
+def test_folder_rules_two_defaults_or_clashing_priorities_are_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    (tmp_path / "b.yml").write_text(
+        DEFAULT_DEFINITION.read_text(encoding="utf-8").replace("name: default", "name: other")
+    )
+    with pytest.raises(DefinitionError, match="exactly one definition must have no segment"):
+        load_definitions(tmp_path)
+    (tmp_path / "b.yml").write_text(SEGMENT, encoding="utf-8")
+    (tmp_path / "c.yml").write_text(SEGMENT.replace("name: enterprise", "name: mid"))
+    with pytest.raises(DefinitionError, match="segment priority used by more than one"):
+        load_definitions(tmp_path)
+    with pytest.raises(DefinitionError, match="no such lead definition file or folder"):
+        load_definitions(tmp_path / "missing")
+
+
+def test_segment_filters_and_refer_criteria_test_accounts_only(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        SEGMENT.replace(
+            "attribute: headcount_min, operator: gte, value: 250",
+            "attribute: seniority, operator: eq, value: director",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError, match="a segment filter tests accounts, not people"):
+        load_definition(bad)
+    bad.write_text(
+        SEGMENT + "refer:\n  - {id: x, dimension: trust, attribute: job_function, operator: eq, "
+        "value: it, points: 5, description: X}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError, match=r"bad\.yml:\d+: refer\.0.*\(rule x\)"):
+        load_definition(bad)
+
+
+def test_cap_periods_and_nurture_horizons_are_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(SEGMENT.replace("max_points: 10, cap_period", "cap_period"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="cap_period needs max_points"):
+        load_definition(bad)
+    bad.write_text(
+        SEGMENT + "nurture:\n  - {id: soon, days: 30, min_interest_level: 3}\n", encoding="utf-8"
+    )
+    with pytest.raises(DefinitionError, match="last nurture horizon must have no min_interest"):
+        load_definition(bad)

@@ -87,7 +87,7 @@ occurrences as (
     inner join signals
         on
             moments.person_id = signals.person_id
-            and signals.occurred_at <= moments.evaluated_at
+            and moments.evaluated_at >= signals.occurred_at
     -- An occurrence older than its rule's window no longer counts at all.
     where
         signals.window_days is null

@@ -215,7 +215,8 @@ sales_feedback as (
     select
         signals.person_id,
         case
-            when signals.signal_type = 'sales_accepted'
+            when
+                signals.signal_type = 'sales_accepted'
                 and people.lead_status = 'CONNECTED'
                 and signals.occurred_at = latest_acceptance.accepted_at
                 then 'sql'

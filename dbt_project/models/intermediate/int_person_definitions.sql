@@ -40,6 +40,7 @@ assigned as (
         on people.account_id = account_definitions.account_id
 
 ),
+
 final as (
 
     select

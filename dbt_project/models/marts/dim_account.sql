@@ -48,7 +48,7 @@ ranked_people as (
         stage,
         temperature,
         row_number() over (
-            partition by account_id order by total_score desc, person_id
+            partition by account_id order by total_score desc, person_id asc
         ) as score_rank
 
     from people
@@ -60,9 +60,12 @@ people_rollup as (
     select
         account_id,
         count(*) as known_people,
-        cast(sum(case when stage in ('mql', 'sal', 'sql') then 1 else 0 end) as {{ dbt.type_bigint() }}) as sales_ready_people,
-        cast(sum(case when temperature = 'hot' then 1 else 0 end) as {{ dbt.type_bigint() }}) as hot_people,
-        cast(sum(case when stage = 'customer' then 1 else 0 end) as {{ dbt.type_bigint() }}) as customer_people,
+        cast(sum(case when stage in ('mql', 'sal', 'sql') then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as sales_ready_people,
+        cast(sum(case when temperature = 'hot' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as hot_people,
+        cast(sum(case when stage = 'customer' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as customer_people,
         max(total_score) as best_person_score,
         -- The best person's score plus a quarter of everyone else's: a buying committee
         -- that engages together is worth more than one keen reader.

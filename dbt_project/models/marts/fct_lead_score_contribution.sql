@@ -22,12 +22,14 @@ final as (
         case
             when rule_kind = 'knockout' then 'Knock-out: ' || evidence
             when rule_kind = 'fit' then 'Fit: ' || evidence || ', '
-            else 'Behaviour: ' || evidence || ' (' || cast(signal_count as {{ dbt.type_string() }})
+            else
+                'Behaviour: ' || evidence || ' (' || cast(signal_count as {{ dbt.type_string() }})
                 || case when signal_count = 1 then ' time), ' else ' times), ' end
         end
         || case
             when rule_kind = 'knockout' then ''
-            else case when points >= 0 then '+' else '' end
+            else
+                case when points >= 0 then '+' else '' end
                 || cast(round(points, 1) as {{ dbt.type_string() }}) || ' points'
         end as explanation,
         definition_name as lead_definition_name,

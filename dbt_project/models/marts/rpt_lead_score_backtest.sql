@@ -63,8 +63,8 @@ pre_deal_scores as (
         on
             cutoffs.person_id = timeline.person_id
             and (
-                timeline.evaluated_at < cutoffs.cutoff_at
-                or (timeline.is_as_of and timeline.evaluated_at <= cutoffs.cutoff_at)
+                cutoffs.cutoff_at > timeline.evaluated_at
+                or (timeline.is_as_of and cutoffs.cutoff_at >= timeline.evaluated_at)
             )
     group by cutoffs.person_id, cutoffs.is_won
 
@@ -87,7 +87,7 @@ pre_deal_stages as (
     inner join transitions
         on
             cutoffs.person_id = transitions.person_id
-            and transitions.entered_at < cutoffs.cutoff_at
+            and cutoffs.cutoff_at > transitions.entered_at
             and transitions.stage in ('lead', 'mql', 'sal', 'sql')
     group by cutoffs.person_id
 

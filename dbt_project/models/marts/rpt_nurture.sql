@@ -20,7 +20,8 @@ final as (
         count(*) as people,
         cast(sum(case when has_email_marketing_consent then 1 else 0 end) as {{ dbt.type_bigint() }})
             as email_eligible_people,
-        cast(sum(case when recontact_at <= scored_at then 1 else 0 end) as {{ dbt.type_bigint() }}) as due_now,
+        cast(sum(case when recontact_at <= scored_at then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as due_now,
         min(case when recontact_at > scored_at then recontact_at end) as next_recontact_at,
         round(avg(total_score), 1) as avg_total_score,
         max(scored_at) as scored_at

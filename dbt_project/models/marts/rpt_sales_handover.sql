@@ -31,8 +31,8 @@ first_touch as (
     inner join touches
         on
             people.person_id = touches.person_id
-            and touches.touched_at >= people.stage_entered_at
-            and touches.touched_at <= people.scored_at
+            and people.stage_entered_at <= touches.touched_at
+            and people.scored_at >= touches.touched_at
     group by people.person_id
 
 ),

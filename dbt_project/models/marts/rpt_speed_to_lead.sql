@@ -38,7 +38,7 @@ first_touches as (
     inner join touches
         on
             hot_episodes.person_id = touches.person_id
-            and touches.touched_at >= hot_episodes.became_hot_at
+            and hot_episodes.became_hot_at <= touches.touched_at
             and touches.touched_at <= {{ as_of_timestamp() }}
     group by hot_episodes.person_id, hot_episodes.became_hot_at
 
