@@ -29,6 +29,7 @@ class Summary:
     consent_coverage: dict[str, float]
     top_leads: list[tuple[str, str, str, float, float, float, str, str]]
     handover: int
+    sla: dict[str, int]
     quarantined: dict[str, int]
     database: Path
 
@@ -64,6 +65,11 @@ def read_summary(database: Path, top: int = 10) -> Summary:
             [top],
         ).fetchall()
         handover_row = con.execute("select count(*) from marts.rpt_sales_handover").fetchone()
+        sla = dict(
+            con.execute(
+                "select sla_status, count(*) from marts.rpt_speed_to_lead group by 1 order by 1"
+            ).fetchall()
+        )
         present = {
             schema
             for (schema,) in con.execute(
@@ -82,6 +88,7 @@ def read_summary(database: Path, top: int = 10) -> Summary:
         consent_coverage={k: float(v or 0) for k, v in coverage.items()},
         top_leads=top_leads,
         handover=int(handover_row[0]) if handover_row else 0,
+        sla={status: int(count) for status, count in sla.items()},
         quarantined=quarantined,
         database=database,
     )
@@ -95,7 +102,17 @@ def render(summary: Summary) -> str:
     lines += ["", "Consent coverage (share of people with a valid basis now):"]
     for purpose, share in summary.consent_coverage.items():
         lines.append(f"  {purpose:<16} {share:6.1%}")
-    lines += ["", f"Sales handover queue: {summary.handover} people", "", "Top leads:"]
+    lines += ["", f"Sales handover queue: {summary.handover} people"]
+    hot = sum(summary.sla.values())
+    if hot:
+        met = summary.sla.get("met", 0)
+        lines.append(
+            f"Speed to lead: {met} of {hot} hot moments ({met / hot:.0%}) got a first sales "
+            "contact within the SLA ("
+            + ", ".join(f"{status} {count}" for status, count in summary.sla.items())
+            + ")"
+        )
+    lines += ["", "Top leads:"]
     lines.append(
         f"  {'name':<26} {'account':<26} {'stage':<6} {'total':>6} {'fit':>5} {'eng':>6}  why"
     )

@@ -118,6 +118,8 @@ def test_summary_reports_stages_consent_and_top_leads(built: Built) -> None:
     assert summary.stages["mql"] > 0
     assert 0.8 < summary.consent_coverage["sales_contact"] < 1
     assert len(summary.top_leads) == 10
+    assert summary.sla.get("met", 0) > 0
+    assert "Speed to lead:" in render(summary)
     assert summary.quarantined["raw_web_analytics"] > 0
     text = render(summary)
     assert "People per stage:" in text and "Top leads:" in text and "Warehouse:" in text
