@@ -4,8 +4,11 @@ with
 
 contacts as (
 
+    -- People the CRM knew at the as-of moment.
     select * from {{ ref('stg_crm__contacts') }}
-    where not is_archived
+    where
+        not is_archived
+        and coalesce(created_at <= {{ as_of_timestamp() }}, true)
 
 ),
 
@@ -49,21 +52,37 @@ consent as (
 
 ),
 
+deals_as_of as (
+
+    select
+        *,
+        (is_won or is_lost)
+        and coalesce(closed_at <= {{ as_of_timestamp() }}, true) as is_closed_by_as_of
+
+    from {{ ref('stg_crm__deals') }}
+    where
+        not is_archived
+        and created_at <= {{ as_of_timestamp() }}
+
+),
+
 deals as (
 
     select
         contact_ids.person_id,
-        max(case when deals.is_won then 1 else 0 end) = 1 as has_won_deal,
-        max(case when deals.is_open then 1 else 0 end) = 1 as has_open_deal,
-        max(case when deals.is_lost then 1 else 0 end) = 1 as has_lost_deal,
+        -- Deal outcomes as they stood at the as-of moment, so past stages are reproducible.
+        max(case when deals.is_won and deals.is_closed_by_as_of then 1 else 0 end) = 1
+            as has_won_deal,
+        max(case when not deals.is_closed_by_as_of then 1 else 0 end) = 1 as has_open_deal,
+        max(case when deals.is_lost and deals.is_closed_by_as_of then 1 else 0 end) = 1
+            as has_lost_deal,
         min(deals.created_at) as first_deal_created_at
 
-    from {{ ref('stg_crm__deals') }} as deals
+    from deals_as_of as deals
     inner join {{ ref('stg_crm__deal_contacts') }} as deal_contacts
         on deals.deal_id = deal_contacts.deal_id
     inner join contact_ids
         on deal_contacts.contact_id = contact_ids.contact_id
-    where not deals.is_archived
     group by contact_ids.person_id
 
 ),
