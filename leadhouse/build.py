@@ -65,13 +65,23 @@ def run_dbt(
         detail = ""
         if quiet:
             lines = (completed.stdout or "").splitlines()
-            detail = "\n" + "\n".join(line for line in lines if "ERROR" in line or "Error" in line)
+            errors = [line for line in lines if "ERROR" in line or "Error" in line]
+            # A parsing or compilation error explains itself in the lines that follow it.
+            start = next((n for n, line in enumerate(lines) if "Error" in line), len(lines))
+            detail = "\n" + "\n".join(dict.fromkeys(errors + lines[start : start + 12]))
         raise BuildFailed(f"dbt {' '.join(args)} failed (exit {completed.returncode}){detail}")
 
 
 def build(
-    warehouse: Warehouse, definition_path: Path, as_of: str | None = None, quiet: bool = False
+    warehouse: Warehouse,
+    definition_path: Path,
+    as_of: str | None = None,
+    quiet: bool = False,
+    full_refresh: bool = False,
 ) -> DefinitionSet:
+    """Compile the definitions and run `dbt build`: incremental models only recompute what
+    changed since the last build, unless ``full_refresh``."""
     definitions = compile_definition(definition_path)
-    run_dbt(warehouse, ["build"], as_of=as_of or build_time(), quiet=quiet)
+    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    run_dbt(warehouse, args, as_of=as_of or build_time(), quiet=quiet)
     return definitions

@@ -44,6 +44,14 @@ DefinitionOption = Annotated[
         help="Lead definition YAML, or a folder of them (one default plus market segments).",
     ),
 ]
+FullRefreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-refresh",
+        help="Rebuild incremental models from scratch (after changing a seed such as "
+        "page_categories).",
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Score as of this UTC timestamp (ISO), e.g. 2026-10-01T00:00:00."),
@@ -221,12 +229,15 @@ def build(
     warehouse: WarehouseOption = None,
     definition: DefinitionOption = DEFINITIONS_DIR,
     as_of: AsOfOption = None,
+    full_refresh: FullRefreshOption = False,
 ) -> None:
     """Compile the lead definition into seeds and run `dbt build` (models and tests)."""
-    _build(Warehouse.from_env(warehouse), definition, as_of)
+    _build(Warehouse.from_env(warehouse), definition, as_of, full_refresh)
 
 
-def _build(warehouse: Warehouse, definition: Path, as_of: str | None) -> None:
+def _build(
+    warehouse: Warehouse, definition: Path, as_of: str | None, full_refresh: bool = False
+) -> None:
     from leadhouse.build import BuildFailed
     from leadhouse.build import build as run_build
     from leadhouse.definition import DefinitionError
@@ -236,7 +247,9 @@ def _build(warehouse: Warehouse, definition: Path, as_of: str | None) -> None:
             f"no warehouse at {warehouse.database}: run `leadhouse ingest` first", EXIT_BAD_INPUT
         )
     try:
-        lead_definition = run_build(warehouse, definition, as_of=as_of, quiet=True)
+        lead_definition = run_build(
+            warehouse, definition, as_of=as_of, quiet=True, full_refresh=full_refresh
+        )
     except DefinitionError as error:
         raise _fail(str(error), EXIT_BAD_INPUT) from error
     except BuildFailed as error:
@@ -291,6 +304,7 @@ def run(
     warehouse: WarehouseOption = None,
     definition: DefinitionOption = DEFINITIONS_DIR,
     as_of: AsOfOption = None,
+    full_refresh: FullRefreshOption = False,
     crm_source: CrmSourceOption = "files",
     vat_whitelist: VatWhitelistOption = False,
     whitelist_budget: WhitelistBudgetOption = 10,
@@ -311,7 +325,7 @@ def run(
     if generate_data:
         generate(out=Path(data), people=people, seed=seed, end_date=None)
     _ingest(data, target, IngestOptions(crm_source, vat_whitelist, whitelist_budget, load_officers))
-    _build(target, definition, as_of)
+    _build(target, definition, as_of, full_refresh)
     _check(target)
     typer.echo("")
     _summary(target, 10)

@@ -80,8 +80,12 @@ occurrences as (
         signals.occurred_at,
         signals.max_points,
         {{ cap_period_start('signals', 'signals.occurred_at') }} as cap_period_start,
-        {{ decayed_points('signals', 'signals.occurred_at', 'moments.evaluated_at') }}
-            as points
+        -- Fixed-point points: sums of decimals do not depend on the order rows are added
+        -- in (sums of doubles do, in the last bits), so every build gives the same scores.
+        cast(
+            {{ decayed_points('signals', 'signals.occurred_at', 'moments.evaluated_at') }}
+            as decimal(18, 6)
+        ) as points
 
     from moments
     inner join signals
@@ -102,7 +106,7 @@ per_period as (
         evaluated_at,
         is_as_of,
         signal_type,
-        {{ capped('sum(points)', 'max(max_points)') }} as points,
+        {{ capped('sum(points)', 'cast(max(max_points) as decimal(18, 6))') }} as points,
         count(*) as signal_count,
         max(occurred_at) as last_signal_at
 
@@ -118,7 +122,7 @@ final as (
         evaluated_at,
         is_as_of,
         signal_type,
-        sum(points) as points,
+        cast(sum(points) as decimal(18, 6)) as points,
         cast(sum(signal_count) as {{ dbt.type_bigint() }}) as signal_count,
         max(last_signal_at) as last_signal_at
 

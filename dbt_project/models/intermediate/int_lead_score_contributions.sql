@@ -98,7 +98,7 @@ engagement as (
         person_definitions.definition_version,
         'engagement' as rule_kind,
         engagement_points.signal_type as rule_id,
-        engagement_points.points,
+        cast(engagement_points.points as double) as points,
         rules.description || ': ' || coalesce(latest_evidence.evidence, 'no detail')
             as evidence,
         engagement_points.signal_count,

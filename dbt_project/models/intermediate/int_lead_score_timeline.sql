@@ -47,7 +47,7 @@ engagement as (
         person_id,
         evaluated_at,
         is_as_of,
-        sum(points) as engagement_score
+        cast(sum(points) as double) as engagement_score
 
     from engagement_points
     group by person_id, evaluated_at, is_as_of

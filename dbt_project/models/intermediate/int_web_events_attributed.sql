@@ -1,5 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 -- Web events with their person (if known), page category and session. A session ends
 -- after 30 minutes of inactivity or when a new campaign starts.
+--
+-- Incremental: a run recomputes every visitor touched since the last run, and only them:
+-- visitors with new events (late ones included) and visitors whose events now resolve to
+-- a different person (an anonymous visitor identified, contacts merged). A visitor is
+-- always recomputed whole, so sessions and attribution match a full refresh; rows are
+-- replaced by event_id. Changing the page_categories seed needs `--full-refresh`.
 with
 
 events as (
@@ -26,7 +40,7 @@ page_rules as (
 
 ),
 
-attributed as (
+resolved as (
 
     select
         events.*,
@@ -39,6 +53,68 @@ attributed as (
         on events.anonymous_id = anonymous_ids.anonymous_id
 
 ),
+
+keyed as (
+
+    select
+        *,
+        coalesce(person_id, 'anonymous:' || anonymous_id) as visitor_key
+
+    from resolved
+
+),
+
+{% if is_incremental() %}
+
+    previous as (
+
+        select
+            event_id,
+            visitor_key
+
+        from {{ this }}
+
+    ),
+
+    changed as (
+
+        select
+            keyed.visitor_key as current_key,
+            previous.visitor_key as previous_key
+
+        from keyed
+        left join previous
+            on keyed.event_id = previous.event_id
+        where previous.event_id is null or previous.visitor_key <> keyed.visitor_key
+
+    ),
+
+    affected_visitors as (
+
+        select current_key as visitor_key from changed
+        union
+        select previous_key as visitor_key from changed
+        where previous_key is not null
+
+    ),
+
+    attributed as (
+
+        select keyed.* from keyed
+        inner join affected_visitors
+            on keyed.visitor_key = affected_visitors.visitor_key
+
+    ),
+
+{% else %}
+
+    attributed as (
+
+        select * from keyed
+
+    ),
+
+{% endif %}
 
 categorised as (
 
@@ -65,13 +141,12 @@ with_previous as (
             categorised.page_category,
             case when attributed.event_type = 'page' then 'other' end
         ) as page_category,
-        coalesce(attributed.person_id, 'anonymous:' || attributed.anonymous_id) as visitor_key,
         lag(attributed.occurred_at) over (
-            partition by coalesce(attributed.person_id, 'anonymous:' || attributed.anonymous_id)
+            partition by attributed.visitor_key
             order by attributed.occurred_at, attributed.event_id
         ) as previous_occurred_at,
         lag(attributed.campaign_name) over (
-            partition by coalesce(attributed.person_id, 'anonymous:' || attributed.anonymous_id)
+            partition by attributed.visitor_key
             order by attributed.occurred_at, attributed.event_id
         ) as previous_campaign_name
 
@@ -119,6 +194,7 @@ final as (
         form_interest_level,
         form_nip,
         traits_email,
+        dlt_load_id,
         sum(is_session_start) over (
             partition by visitor_key
             order by occurred_at, event_id
