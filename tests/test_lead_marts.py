@@ -276,3 +276,26 @@ def test_past_scores_are_reproducible_as_of_any_moment(built: Built, tmp_path: P
 
     run_dbt(copy, models, as_of=AS_OF, quiet=True)
     assert _checksums(copy.database) == original
+
+
+def test_uk_accounts_come_from_companies_house_with_sic_industries(built: Built) -> None:
+    rows = _rows(
+        built,
+        """
+        select a.account_name, a.industry, a.is_in_liquidation, a.is_dissolved,
+            a.refer_trust_score > 0
+        from marts.dim_account a
+        where a.uk_company_number is not null
+        """,
+    )
+    assert len(rows) >= 3
+    assert all(name.endswith(" LIMITED") for name, *_ in rows)  # Companies House legal name
+    assert {industry for _, industry, *_ in rows} <= {
+        "manufacturing",
+        "wholesale",
+        "logistics",
+        "software",
+    }
+    assert any(liquidation for _, _, liquidation, _, _ in rows)
+    assert any(dissolved for _, _, _, dissolved, _ in rows)
+    assert all(trusted for *_, trusted in rows)  # found in a registry

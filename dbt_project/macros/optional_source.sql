@@ -16,3 +16,21 @@
         where 1 = 0)
     {%- endif -%}
 {%- endmacro %}
+
+{#- A column a source table may lack (e.g. a custom CRM property nobody has filled yet:
+    dlt creates columns only for values it has seen): the column when the table has it,
+    else a typed null. -#}
+{% macro optional_column(source_name, table_name, column, data_type) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for existing in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(existing.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if column | lower in names -%}
+        cast({{ column }} as {{ data_type }})
+    {%- else -%}
+        cast(null as {{ data_type }})
+    {%- endif -%}
+{%- endmacro %}

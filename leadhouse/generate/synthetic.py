@@ -130,6 +130,9 @@ class _Generator:
     def __init__(self, out: Path, people: int, seed: int, end: date, days: int) -> None:
         self.out = out
         self.rng = random.Random(seed)
+        # UK companies come from their own stream, so adding them changed nothing else.
+        self.uk_rng = random.Random(seed * 7919 + 1)
+        self.uk_companies: list[dict] = []
         self.n_people = people
         self.end_ts = datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp()
         self.start_ts = self.end_ts - days * DAY
@@ -156,7 +159,36 @@ class _Generator:
             company = self._company(4001 + i, "software", used_domains)
             company.domain = domain
             self.companies.append(company)
-        self.stats.companies = len(self.companies)
+        self._make_uk_companies(n)
+        self.stats.companies = len(self.companies) + len(self.uk_companies)
+
+    def _make_uk_companies(self, n: int) -> None:
+        """A few UK accounts, known by their Companies House number (no Polish tax ids)."""
+        rng = self.uk_rng
+        statuses = ["active"] * 8 + ["liquidation", "dissolved"]
+        for i in range(max(3, n // 40)):
+            stem = rng.choice(catalog.NAME_STEMS) + rng.choice(catalog.NAME_TAILS)
+            status = statuses[i % len(statuses)]
+            created = date(1985, 1, 1) + timedelta(days=rng.randint(0, 13_000))
+            self.uk_companies.append(
+                {
+                    "company_id": str(8001 + i),
+                    "company_number": f"{rng.randint(1, 14_999_999):08d}",
+                    "company_name": f"{_ascii(stem).upper()} LIMITED",
+                    "domain": _ascii(stem) + ".co.uk",
+                    "company_status": status,
+                    "type": "ltd",
+                    "date_of_creation": created.isoformat(),
+                    "date_of_cessation": "2025-06-30" if status == "dissolved" else None,
+                    "sic_codes": [rng.choice(("52103", "46690", "28220", "49410", "62020"))],
+                    "has_insolvency_history": status == "liquidation",
+                    "jurisdiction": "england-wales",
+                    "registered_office_address": {
+                        "locality": rng.choice(("London", "Leeds", "Manchester")),
+                        "postal_code": "EC1A 1BB",
+                    },
+                }
+            )
 
     def _company(self, number: int, industry: str, used: set[str]) -> _Company:
         rng = self.rng
@@ -663,7 +695,8 @@ class _Generator:
             contacts.insert(len(contacts) // 2, '{"id": "99999999", "properties": {"email": ')
         files: dict[str, list[dict | str]] = {
             "contacts": contacts,
-            "companies": [self._crm_company(c) for c in self.companies],
+            "companies": [self._crm_company(c) for c in self.companies]
+            + [self._crm_uk_company(c) for c in self.uk_companies],
             "deals": deals,
             "meetings": meetings,
             "calls": calls,
@@ -834,6 +867,25 @@ class _Generator:
             "archived": False,
         }
 
+    def _crm_uk_company(self, company: dict) -> dict:
+        created = _iso(self.start_ts - 400 * DAY)
+        number = company["company_number"]
+        return {
+            "id": company["company_id"],
+            "properties": {
+                "name": company["company_name"].title(),
+                "domain": company["domain"],
+                # A custom property for UK accounts, typed by hand: spacing varies.
+                "company_number": number if int(number) % 2 else f" {number[:2]} {number[2:]} ",
+                "city": company["registered_office_address"]["locality"],
+                "createdate": created,
+                "hs_lastmodifieddate": created,
+            },
+            "createdAt": created,
+            "updatedAt": created,
+            "archived": False,
+        }
+
     def _pipeline(self) -> dict:
         created = _iso(self.start_ts - 400 * DAY)
         stages = [
@@ -914,7 +966,15 @@ class _Generator:
         self._write_krs(out)
         self._write_bir(out)
         self._write_whitelist(out)
-        self.stats.registry_records = len(self.companies)
+        profiles = [
+            json.dumps({k: v for k, v in c.items() if k not in ("company_id", "domain")})
+            for c in self.uk_companies
+        ]
+        profiles.append(json.dumps({"company_name": "NO NUMBER LIMITED"}))  # quarantined
+        (out / "companies_house-profiles.jsonl").write_text(
+            "\n".join(profiles) + "\n", encoding="utf-8"
+        )
+        self.stats.registry_records = len(self.companies) + len(self.uk_companies)
         self.stats.files["company_registry"] = sum(1 for p in out.iterdir() if p.is_file())
 
     def _write_purchased_csv(self, out: Path) -> None:

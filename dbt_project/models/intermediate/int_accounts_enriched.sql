@@ -2,7 +2,8 @@
 -- A company is found in the registries by the NIP the CRM holds, else by its web domain in
 -- the firmographics feed. Precedence per field, most authoritative first:
 --   legal name, legal form, KRS, registration date, share capital, PKD:
---       KRS extract > GUS REGON report > firmographics feed > purchased feed > CRM
+--       KRS extract > GUS REGON report > Companies House (UK) > firmographics feed >
+--       purchased feed > CRM  (UK accounts are found by the CRM's company number)
 --   REGON: KRS extract > REGON report > feed;  VAT status: VAT White List (latest answer,
 --       its requestId kept as proof) > feed;  headcount, revenue, branches: feed > purchased
 --   web domain: CRM > feed > purchased;  liquidation: any source says so.
@@ -61,7 +62,13 @@ whitelist as (
 
 industries as (
 
-    select * from {{ ref('pkd_industries') }}
+    select * from {{ ref('industry_codes') }}
+
+),
+
+companies_house as (
+
+    select * from {{ ref('stg_company_registry__companies_house_profiles') }}
 
 ),
 
@@ -85,6 +92,7 @@ matched as (
         case
             when companies.nip is not null then 'crm_nip'
             when by_domain.nip is not null then 'web_domain'
+            when companies.uk_company_number is not null then 'crm_company_number'
         end as registry_match_method
 
     from companies
@@ -102,15 +110,20 @@ joined as (
         matched.registry_nip as nip,
         matched.registry_match_method,
         coalesce(
-            krs.legal_name, regon.legal_name, whitelist.legal_name, feed.legal_name,
-            purchased.legal_name, matched.company_name
+            krs.legal_name, regon.legal_name, companies_house.legal_name, whitelist.legal_name,
+            feed.legal_name, purchased.legal_name, matched.company_name
         ) as account_name,
         coalesce(krs.regon, regon.regon, feed.regon, whitelist.regon) as regon,
         coalesce(krs.krs, feed.krs, whitelist.krs) as krs,
-        coalesce(krs.legal_form, regon.legal_form, feed.legal_form) as legal_form,
+        matched.uk_company_number,
+        coalesce(krs.legal_form, regon.legal_form, companies_house.legal_form, feed.legal_form)
+            as legal_form,
         coalesce(krs.pkd_code, feed.pkd_code) as pkd_code,
-        coalesce(krs.registered_on, regon.activity_started_on, feed.registered_on)
-            as registered_on,
+        {{ dbt.split_part('companies_house.sic_codes', "','", 1) }} as sic_code,
+        coalesce(
+            krs.registered_on, regon.activity_started_on, companies_house.registered_on,
+            feed.registered_on
+        ) as registered_on,
         coalesce(cast(krs.share_capital_pln as bigint), feed.share_capital_pln)
             as share_capital_pln,
         coalesce(feed.headcount_band, purchased.headcount_band) as headcount_band,
@@ -119,9 +132,11 @@ joined as (
         coalesce(whitelist.vat_status, feed.vat_status) as vat_status,
         whitelist.whitelist_request_id as vat_status_proof_request_id,
         coalesce(krs.is_in_liquidation, false)
-        or coalesce(feed.is_in_liquidation, false) as is_in_liquidation,
+        or coalesce(feed.is_in_liquidation, false)
+        or coalesce(companies_house.is_in_liquidation, false) as is_in_liquidation,
         coalesce(krs.is_in_bankruptcy, false) as is_in_bankruptcy,
-        coalesce(regon.has_ceased_activity, false) as is_dissolved,
+        coalesce(regon.has_ceased_activity, false)
+        or coalesce(companies_house.is_dissolved, false) as is_dissolved,
         coalesce(matched.web_domain, feed.web_domain, purchased.web_domain) as web_domain,
         krs.extract_as_of as krs_as_of,
         feed.registry_as_of as firmographics_as_of,
@@ -131,7 +146,8 @@ joined as (
         or regon.regon is not null
         or feed.nip is not null
         or purchased.nip is not null
-        or whitelist.nip is not null as has_registry_record
+        or whitelist.nip is not null
+        or companies_house.company_number is not null as has_registry_record
 
     from matched
     left join feed
@@ -144,6 +160,8 @@ joined as (
         on coalesce(krs.regon, feed.regon) = regon.regon
     left join whitelist
         on matched.registry_nip = whitelist.nip
+    left join companies_house
+        on matched.uk_company_number = companies_house.company_number
 
 ),
 
@@ -158,8 +176,16 @@ final as (
     from joined
     left join industries
         on
-            cast({{ dbt.split_part('joined.pkd_code', "'.'", 1) }} as integer)
-            = industries.pkd_division
+            (
+                industries.classification = 'pkd'
+                and cast({{ dbt.split_part('joined.pkd_code', "'.'", 1) }} as integer)
+                = industries.division
+            )
+            or (
+                joined.pkd_code is null
+                and industries.classification = 'sic'
+                and cast(substring(joined.sic_code, 1, 2) as integer) = industries.division
+            )
     left join revenue_bands
         on joined.revenue_band = revenue_bands.revenue_band
     left join headcount_bands
