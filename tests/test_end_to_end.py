@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -22,14 +23,19 @@ def _rows(built: Built, sql: str) -> list[tuple]:
 
 def _stages_by_persona(built: Built) -> dict[str, Counter]:
     result: dict[str, Counter] = {}
-    for contact_id, stage in _rows(built, "select crm_contact_id, stage from marts.dim_person"):
+    for contact_id, stage in _rows(
+        built,
+        "select crm_contact_id, stage from marts.dim_person where crm_contact_id is not null",
+    ):
         persona = built.truth[contact_id]["persona"]
         result.setdefault(persona, Counter())[stage] += 1
     return result
 
 
 def test_every_contact_is_one_person(built: Built) -> None:
-    people = _rows(built, "select crm_contact_id from marts.dim_person")
+    people = _rows(
+        built, "select crm_contact_id from marts.dim_person where crm_contact_id is not null"
+    )
     assert sorted(c for (c,) in people) == sorted(built.truth)
 
 
@@ -114,7 +120,11 @@ def test_scores_carry_definition_version_and_explanations(built: Built) -> None:
 
 def test_summary_reports_stages_consent_and_top_leads(built: Built) -> None:
     summary = read_summary(built.warehouse.database)
-    assert summary.people == len(built.truth)
+    crm_people = _rows(
+        built, "select count(*) from marts.dim_person where crm_contact_id is not null"
+    )
+    assert crm_people == [(len(built.truth),)]
+    assert summary.people > len(built.truth)  # plus people known only by e-mail
     assert summary.stages["mql"] > 0
     assert 0.8 < summary.consent_coverage["sales_contact"] < 1
     assert len(summary.top_leads) == 10
@@ -188,7 +198,8 @@ def test_people_are_matched_to_their_accounts(built: Built) -> None:
     rows = _rows(
         built,
         "select p.crm_contact_id, p.account_id, a.account_match_method "
-        "from marts.dim_person p join intermediate.int_person_accounts_matched a using (person_id)",
+        "from marts.dim_person p join intermediate.int_person_accounts_matched a using (person_id) "
+        "where p.crm_contact_id is not null",
     )
     with_company = [(c, acc) for c, acc, _ in rows if built.truth[c]["company_id"]]
     assert with_company
@@ -196,3 +207,35 @@ def test_people_are_matched_to_their_accounts(built: Built) -> None:
     assert matched / len(with_company) >= 0.99
     free_mail = [m for c, _, m in rows if not built.truth[c]["company_id"]]
     assert free_mail and set(free_mail) == {"unmatched"}
+
+
+def test_people_known_only_by_email_get_a_person_but_role_mailboxes_do_not(
+    built: Built,
+) -> None:
+    with (built.data / "_truth" / "web_only_people.csv").open(encoding="utf-8") as handle:
+        signups = list(csv.DictReader(handle))
+    people = {
+        email: (stage, contact, account)
+        for email, stage, contact, account in _rows(
+            built,
+            "select email, stage, crm_contact_id, account_id from marts.dim_person "
+            "where crm_contact_id is null",
+        )
+    }
+    expected = {s["email"] for s in signups if s["is_role_mailbox"] == "false"}
+    assert set(people) == expected
+    assert not {s["email"] for s in signups if s["is_role_mailbox"] == "true"} & set(people)
+    # No consent on record: known, but not a lead; their visits are theirs, not anonymous.
+    assert {stage for stage, _, _ in people.values()} == {"no_consent"}
+    assert any(account is not None for _, _, account in people.values())  # company domain
+    attributed = _rows(
+        built,
+        f"""
+        select count(distinct e.anonymous_id)
+        from intermediate.int_web_events_attributed e
+        join marts.dim_person p using (person_id)
+        where p.crm_contact_id is null
+            and e.anonymous_id in ({",".join(repr(s["anonymous_id"]) for s in signups)})
+        """,
+    )
+    assert attributed == [(len(expected),)]

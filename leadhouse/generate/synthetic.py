@@ -4,7 +4,8 @@
 - Web analytics: Segment-spec events, JSON lines (``web_analytics/*.jsonl``).
 - E-mail: SendGrid Event Webhook batches, JSON arrays (``email/*.json``).
 - Company registry: firmographic records keyed by NIP/REGON/KRS (``company_registry/``).
-- ``_truth/people.csv``: the generator's ground truth (persona, ids, outcome), for tests.
+- ``_truth/people.csv``: the generator's ground truth (persona, ids, outcome), for tests;
+  ``_truth/web_only_people.csv``: newsletter sign-ups known only on the web.
 
 Everything comes from one ``random.Random(seed)`` consumed in a fixed order, so the same
 arguments give byte-identical files. Web events are written with string templates rather
@@ -133,6 +134,9 @@ class _Generator:
         # UK companies come from their own stream, so adding them changed nothing else.
         self.uk_rng = random.Random(seed * 7919 + 1)
         self.uk_companies: list[dict] = []
+        # Newsletter sign-ups known only on the web: also their own stream.
+        self.web_only_rng = random.Random(seed * 7919 + 2)
+        self.web_only: list[tuple[str, str, bool]] = []  # e-mail, anonymousId, role mailbox
         self.n_people = people
         self.end_ts = datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp()
         self.start_ts = self.end_ts - days * DAY
@@ -324,12 +328,13 @@ class _Generator:
             if len(self._web) >= WEB_FILE_MAX_LINES:
                 flush()
         flush()
+        self._write_web_only_people(out)
         if self._late:
             # Events from devices that were offline: delivered in a batch after the others.
             late = out / "segment-events-late.jsonl"
             late.write_bytes(("\n".join(self._late) + "\n").encode("ascii"))
             file_no += 1
-        self.stats.files["web_analytics"] = file_no
+        self.stats.files["web_analytics"] = file_no + 1  # + the newsletter sign-ups
         self.stats.web_seconds = time.perf_counter() - started
 
     def _session_starts(self, person: Persona, count: int) -> list[float]:
@@ -390,6 +395,48 @@ class _Generator:
                 action = _ACTIONS.get(persona.name)
                 if action is not None and rng.random() < action[1]:
                     self._emit(self._action(action[0], anonymous_id, user_id, ts + 3))
+
+    def _write_web_only_people(self, out: Path) -> None:
+        """Visitors who sign up for the newsletter on the web and are not in the CRM: known
+        by e-mail only. One in ten uses a shared role mailbox (biuro@), which must stay
+        nobody."""
+        rng = self.web_only_rng
+        lines = []
+        for n in range(max(5, self.n_people // 50)):
+            anonymous_id = f"{rng.getrandbits(128):032x}"
+            first, last = rng.choice(catalog.FIRST_NAMES), rng.choice(catalog.LAST_NAMES)
+            roll = rng.random()
+            if roll < 0.1 and self.companies:
+                email, role = f"biuro@{rng.choice(self.companies).domain}", True
+            elif roll < 0.4:
+                domain = rng.choice(("gmail.com", "wp.pl", "onet.pl"))
+                email, role = f"{_ascii(first)}.{_ascii(last)}{n}@{domain}".lower(), False
+            else:
+                domain = rng.choice(self.companies).domain if self.companies else "example.pl"
+                email, role = f"{_ascii(first)[0]}.{_ascii(last)}{n}@{domain}".lower(), False
+            self.web_only.append((email, anonymous_id, role))
+            ts = self.end_ts - rng.randint(2 * DAY, 60 * DAY)
+            for kind, body in (
+                (
+                    "page",
+                    '"name":"Blog","properties":{"path":"/blog","url":"%s/blog"},'
+                    '"context":{"page":{"path":"/blog","url":"%s/blog","title":"Blog"}}',
+                ),
+                ("track", '"event":"Form Submitted","properties":{"form_id":"newsletter"}'),
+                ("identify", '"traits":' + json.dumps({"email": email, "firstName": first})),
+            ):
+                body = body.replace("%s", catalog.SITE)
+                sent = _iso(ts)
+                lines.append(
+                    f'{{"type":"{kind}","messageId":"nl-{rng.getrandbits(96):024x}",'
+                    f'"anonymousId":"{anonymous_id}","userId":null,"timestamp":"{sent}",'
+                    f'"sentAt":"{sent}","receivedAt":"{sent}",{body}}}'
+                )
+                ts += rng.randint(20, 300)
+        self.stats.web_events += len(lines)
+        (out / "segment-events-0000-newsletter.jsonl").write_bytes(
+            ("\n".join(lines) + "\n").encode("ascii")
+        )
 
     def _anonymous_visitor(self) -> None:
         rng = self.rng
@@ -695,8 +742,10 @@ class _Generator:
             contacts.insert(len(contacts) // 2, '{"id": "99999999", "properties": {"email": ')
         files: dict[str, list[dict | str]] = {
             "contacts": contacts,
-            "companies": [self._crm_company(c) for c in self.companies]
-            + [self._crm_uk_company(c) for c in self.uk_companies],
+            "companies": [
+                *(self._crm_company(c) for c in self.companies),
+                *(self._crm_uk_company(c) for c in self.uk_companies),
+            ],
             "deals": deals,
             "meetings": meetings,
             "calls": calls,
@@ -1158,6 +1207,13 @@ class _Generator:
                         p.deal_outcome,
                     ]
                 )
+        with (out / "web_only_people.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["email", "anonymous_id", "is_role_mailbox"])
+            writer.writerows(
+                (email, anonymous_id, str(role).lower())
+                for email, anonymous_id, role in self.web_only
+            )
 
 
 def generate(

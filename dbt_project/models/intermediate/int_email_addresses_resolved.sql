@@ -1,5 +1,6 @@
 -- Normalised e-mail address -> person. An address used by several CRM contacts (office@,
 -- biuro@ shared inboxes) identifies nobody and is left out, so it cannot fuse people.
+-- Addresses no CRM contact has resolve to their e-mail-only person (int_email_only_people).
 with
 
 contacts as (
@@ -29,14 +30,30 @@ people_per_email as (
 
 ),
 
+email_only as (
+
+    select * from {{ ref('int_email_only_people') }}
+
+),
+
 final as (
 
     select
         email,
-        person_id
+        person_id,
+        'crm_contact_email' as link_method
 
     from people_per_email
     where person_count = 1
+
+    union all
+
+    select
+        email,
+        person_id,
+        link_method
+
+    from email_only
 
 )
 

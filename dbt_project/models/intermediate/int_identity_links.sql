@@ -37,7 +37,7 @@ final as (
         'email' as identifier_type,
         email as identifier,
         person_id,
-        'crm_contact_email' as link_method,
+        link_method,
         cast(null as timestamp) as linked_at
 
     from emails

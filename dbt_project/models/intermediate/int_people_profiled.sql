@@ -1,5 +1,7 @@
--- One row per person (surviving CRM contact) with account, role, consent, sales feedback
--- and deal outcomes: everything the lead definition's fit criteria and stages read.
+-- One row per known person with account, role, consent, sales feedback and deal outcomes:
+-- everything the lead definition's fit criteria and stages read. Known people are the
+-- surviving CRM contacts plus people known only by an e-mail address seen on the web or in
+-- e-mail events (int_email_only_people), who have no CRM facts yet.
 with
 
 contacts as (
@@ -117,7 +119,7 @@ roles as (
 
 ),
 
-final as (
+crm_people as (
 
     select
         contact_ids.person_id,
@@ -162,6 +164,55 @@ final as (
         on contact_ids.person_id = consent.person_id
     left join deals
         on contact_ids.person_id = deals.person_id
+
+),
+
+email_only_people as (
+
+    select
+        email_only.person_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        email_only.email,
+        cast(null as {{ dbt.type_string() }}) as first_name,
+        cast(null as {{ dbt.type_string() }}) as last_name,
+        cast(null as {{ dbt.type_string() }}) as job_title,
+        'unknown' as job_function,
+        'unknown' as seniority,
+        accounts.account_id,
+        accounts.account_match_method,
+        accounts.account_match_confidence,
+        cast(null as {{ dbt.type_string() }}) as owner_id,
+        cast(null as {{ dbt.type_string() }}) as lead_status,
+        cast(null as integer) as interest_level,
+        false as has_bant_budget,
+        false as has_bant_authority,
+        false as has_bant_need,
+        false as has_bant_timing,
+        competitors.domain is not null as is_competitor,
+        coalesce(consent.has_email_marketing_consent, false) as has_email_marketing_consent,
+        coalesce(consent.has_sales_contact_consent, false) as has_sales_contact_consent,
+        coalesce(consent.has_profiling_consent, false) as has_profiling_consent,
+        false as has_won_deal,
+        false as has_open_deal,
+        false as has_lost_deal,
+        email_only.first_seen_at as created_at
+
+    from {{ ref('int_email_only_people') }} as email_only
+    left join accounts
+        on email_only.person_id = accounts.person_id
+    left join competitors
+        on {{ dbt.split_part('email_only.email', "'@'", 2) }} = competitors.domain
+    left join consent
+        on email_only.person_id = consent.person_id
+    where coalesce(email_only.first_seen_at <= {{ as_of_timestamp() }}, true)
+
+),
+
+final as (
+
+    select * from crm_people
+    union all
+    select * from email_only_people
 
 )
 

@@ -19,6 +19,16 @@ people as (
             and contact_ids.link_method = 'crm_contact_id'
     where not contacts.is_archived
 
+    union all
+
+    select
+        person_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        email,
+        {{ dbt.split_part('email', "'@'", 2) }} as email_domain
+
+    from {{ ref('int_email_only_people') }}
+
 ),
 
 accounts as (
