@@ -1,5 +1,6 @@
--- Nobody reaches the sales queue without a current, valid basis for sales contact,
--- checked against the consent ledger itself rather than the flag the mart carries.
+-- Nobody reaches the sales queue without a current, valid basis for sales contact (on at
+-- least one channel), checked against the consent ledger itself rather than the flag the
+-- mart carries.
 with
 
 handover as (
@@ -10,8 +11,13 @@ handover as (
 
 consent as (
 
-    select * from {{ ref('int_consent_current') }}
+    select
+        person_id,
+        max(case when has_consent then 1 else 0 end) = 1 as has_consent
+
+    from {{ ref('int_consent_current') }}
     where purpose = 'sales_contact'
+    group by person_id
 
 )
 

@@ -119,6 +119,10 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
         append["campaign_medium"](_text(campaign.get("medium")))
         append["properties"](_json_text(event.get("properties")))
         append["traits"](_json_text(event.get("traits") or context.get("traits")))
+        consent = context.get("consent") or {}
+        append["consent_preferences"](
+            _json_text(consent.get("categoryPreferences") if isinstance(consent, dict) else None)
+        )
         append["source_file"](path.name)
         yield from batches.row_done()
     yield from batches.rest()

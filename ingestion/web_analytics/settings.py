@@ -34,6 +34,8 @@ EVENT_SCHEMA = pa.schema(
         ("campaign_medium", pa.string()),
         ("properties", pa.string()),
         ("traits", pa.string()),
+        # Segment Consent Management: context.consent.categoryPreferences, as JSON text.
+        ("consent_preferences", pa.string()),
         ("source_file", pa.string()),
     ]
 )

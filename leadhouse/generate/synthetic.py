@@ -137,6 +137,7 @@ class _Generator:
         # Newsletter sign-ups known only on the web: also their own stream.
         self.web_only_rng = random.Random(seed * 7919 + 2)
         self.web_only: list[tuple[str, str, bool]] = []  # e-mail, anonymousId, role mailbox
+        self._consent_lines: list[str] = []
         self.n_people = people
         self.end_ts = datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp()
         self.start_ts = self.end_ts - days * DAY
@@ -329,12 +330,16 @@ class _Generator:
                 flush()
         flush()
         self._write_web_only_people(out)
+        self.stats.web_events += len(self._consent_lines)
+        (out / "segment-events-0000-consent.jsonl").write_bytes(
+            ("\n".join(self._consent_lines) + "\n").encode("ascii")
+        )
         if self._late:
             # Events from devices that were offline: delivered in a batch after the others.
             late = out / "segment-events-late.jsonl"
             late.write_bytes(("\n".join(self._late) + "\n").encode("ascii"))
             file_no += 1
-        self.stats.files["web_analytics"] = file_no + 1  # + the newsletter sign-ups
+        self.stats.files["web_analytics"] = file_no + 2  # + newsletter sign-ups, consent
         self.stats.web_seconds = time.perf_counter() - started
 
     def _session_starts(self, person: Persona, count: int) -> list[float]:
@@ -374,8 +379,12 @@ class _Generator:
         cumulative, pages = self._page_picker(persona)
         last = len(pages) - 1
         user_id = "null"
+        banner_seen: set[str] = set()
         for s, start in enumerate(starts):
             anonymous_id = rng.choice(person.anonymous_ids)
+            if anonymous_id not in banner_seen:
+                banner_seen.add(anonymous_id)
+                self._cookie_banner(person, anonymous_id, start - 2)
             campaign = rng.choice(catalog.CAMPAIGNS) if rng.random() < 0.3 else None
             ts = start
             for _ in range(rng.randint(*persona.pages_per_session)):
@@ -395,6 +404,22 @@ class _Generator:
                 action = _ACTIONS.get(persona.name)
                 if action is not None and rng.random() < action[1]:
                     self._emit(self._action(action[0], anonymous_id, user_id, ts + 3))
+
+    def _cookie_banner(self, person: _Person, anonymous_id: str, ts: float) -> None:
+        """The consent manager's answer on a device's first visit (Segment Consent
+        Management): analytics (profiling) allowed by people who also consented in the CRM.
+        Message ids come from a separate stream, so the rest of the data set is unchanged."""
+        allowed = person.consent != "missing"
+        preferences = {"Analytics": allowed, "Advertising": allowed, "Functional": True}
+        sent = _iso(ts)
+        self._consent_lines.append(
+            f'{{"type":"track","event":"Segment Consent Preference Updated",'
+            f'"messageId":"cm-{self.web_only_rng.getrandbits(96):024x}",'
+            f'"anonymousId":"{anonymous_id}","userId":null,"timestamp":"{sent}",'
+            f'"sentAt":"{sent}","receivedAt":"{sent}",'
+            f'"properties":{{"policyVersion":"cookies-2026-01"}},'
+            f'"context":{{"consent":{{"categoryPreferences":{json.dumps(preferences)}}}}}}}'
+        )
 
     def _write_web_only_people(self, out: Path) -> None:
         """Visitors who sign up for the newsletter on the web and are not in the CRM: known
@@ -422,7 +447,12 @@ class _Generator:
                     '"name":"Blog","properties":{"path":"/blog","url":"%s/blog"},'
                     '"context":{"page":{"path":"/blog","url":"%s/blog","title":"Blog"}}',
                 ),
-                ("track", '"event":"Form Submitted","properties":{"form_id":"newsletter"}'),
+                (
+                    "track",
+                    '"event":"Form Submitted","properties":{"form_id":"newsletter",'
+                    '"consent":{"email_marketing":true},'
+                    '"consent_policy_version":"privacy-2026-03"}',
+                ),
                 ("identify", '"traits":' + json.dumps({"email": email, "firstName": first})),
             ):
                 body = body.replace("%s", catalog.SITE)
@@ -511,7 +541,15 @@ class _Generator:
             form = self.rng.choice(("contact_sales", "demo_request"))
         else:
             form = self.rng.choice(("ebook_download", "webinar_registration", "newsletter"))
-        properties = {"form_id": form, "interest_level": person.interest_level}
+        properties: dict[str, object] = {"form_id": form, "interest_level": person.interest_level}
+        # The form's consent checkboxes, with the privacy-policy version they were shown.
+        ticked = person.consent != "missing"
+        properties["consent"] = {
+            "email_marketing": ticked,
+            "sales_contact": ticked,
+            "profiling": ticked,
+        }
+        properties["consent_policy_version"] = "privacy-2026-03"
         if person.company is not None and self.rng.random() < 0.3:
             properties["nip"] = person.company.nip
         return (
@@ -805,7 +843,8 @@ class _Generator:
         rng = self.rng
         statuses = []
         for subscription_id, name in catalog.SUBSCRIPTIONS:
-            at = person.created_at + rng.randint(0, 600)
+            # Captured by the form that created the contact, moments before the record.
+            at = person.created_at - rng.randint(0, 600)
             status, basis = "SUBSCRIBED", rng.choice(catalog.LEGAL_BASES_OK)
             if person.consent == "missing":
                 status, basis = "NOT_SUBSCRIBED", "NON_GDPR"

@@ -1,99 +1,120 @@
--- Current consent per person and purpose. A purpose is allowed when the latest CRM
--- subscription status is SUBSCRIBED on a valid lawful basis and no later e-mail
--- unsubscribe or spam report withdrew it (those withdraw e-mail marketing).
+-- Consent per person, purpose and channel as of the as-of moment (default: now). For each
+-- of the person's identities the latest decision counts; the person may be processed for
+-- the purpose only when every identity's latest decision is a grant on a valid lawful
+-- basis. So a withdrawal (an unsubscribe, a spam report, a "no" in the CRM or the cookie
+-- banner) on any identity wins, also after contacts are merged; a new grant on the same
+-- identity lifts it. Consent is given for a purpose: a withdrawal on one channel of a
+-- purpose (e.g. "Sales outreach" by e-mail) also stops its other channels (phone) unless
+-- that identity granted the purpose again later.
 with
 
-statuses as (
+events as (
 
-    select * from {{ ref('stg_crm__subscription_statuses') }}
-
-),
-
-purposes as (
-
-    select * from {{ ref('consent_purposes') }}
+    select * from {{ ref('int_consent_events') }}
+    where captured_at <= {{ as_of_timestamp() }}
 
 ),
 
-lawful_bases as (
-
-    select * from {{ ref('lawful_bases') }}
-
-),
-
-emails as (
-
-    select * from {{ ref('int_email_addresses_resolved') }}
-
-),
-
-email_withdrawals as (
+latest_per_identity as (
 
     select
-        email,
-        min(occurred_at) as withdrawn_at
-
-    from {{ ref('stg_email__events') }}
-    where event_type in ('unsubscribe', 'group_unsubscribe', 'spamreport')
-    group by email
-
-),
-
-ranked as (
-
-    select
-        emails.person_id,
-        purposes.purpose,
-        purposes.channel,
-        statuses.subscription_status,
-        statuses.status_changed_at,
-        statuses.source_of_status,
-        lawful_bases.lawful_basis,
-        coalesce(lawful_bases.is_valid_basis, false) as is_valid_basis,
-        statuses.email,
+        *,
         row_number() over (
-            partition by emails.person_id, purposes.purpose
-            order by statuses.status_changed_at desc, statuses.subscription_status asc
-        ) as status_rank
+            partition by person_id, purpose, channel, identity_key
+            order by captured_at desc, case when status = 'withdrawn' then 0 else 1 end
+        ) as decision_rank
 
-    from statuses
-    inner join emails
-        on statuses.email = emails.email
-    inner join purposes
-        on statuses.subscription_name = purposes.subscription_name
-    left join lawful_bases
-        on statuses.hubspot_legal_basis = lawful_bases.hubspot_legal_basis
+    from events
+
+),
+
+decisions as (
+
+    select * from latest_per_identity
+    where decision_rank = 1
+
+),
+
+latest_per_identity_and_purpose as (
+
+    select
+        person_id,
+        purpose,
+        status,
+        is_valid_basis,
+        row_number() over (
+            partition by person_id, purpose, identity_key
+            order by captured_at desc, case when status = 'withdrawn' then 0 else 1 end
+        ) as decision_rank
+
+    from events
+
+),
+
+purpose_allowed as (
+
+    select
+        person_id,
+        purpose,
+        min(case when status = 'granted' and is_valid_basis then 1 else 0 end) = 1 as is_allowed
+
+    from latest_per_identity_and_purpose
+    where decision_rank = 1
+    group by person_id, purpose
+
+),
+
+latest_grant as (
+
+    select
+        person_id,
+        purpose,
+        channel,
+        lawful_basis,
+        consent_source,
+        policy_version,
+        evidence_id,
+        row_number() over (
+            partition by person_id, purpose, channel order by captured_at desc, evidence_id
+        ) as grant_rank
+
+    from decisions
+    where status = 'granted' and is_valid_basis
 
 ),
 
 final as (
 
     select
-        ranked.person_id,
-        ranked.purpose,
-        ranked.channel,
-        ranked.lawful_basis,
-        'crm_subscription_status' as consent_source,
-        case when ranked.subscription_status = 'SUBSCRIBED' then ranked.status_changed_at end
+        decisions.person_id,
+        decisions.purpose,
+        decisions.channel,
+        min(
+            case when decisions.status = 'granted' and decisions.is_valid_basis then 1 else 0 end
+        ) = 1
+        and max(case when purpose_allowed.is_allowed then 1 else 0 end) = 1 as has_consent,
+        max(case when decisions.status = 'granted' then decisions.captured_at end)
             as consent_given_at,
-        case
-            when ranked.subscription_status <> 'SUBSCRIBED' then ranked.status_changed_at
-            when
-                ranked.purpose = 'email_marketing'
-                and email_withdrawals.withdrawn_at > ranked.status_changed_at
-                then email_withdrawals.withdrawn_at
-        end as consent_withdrawn_at,
-        ranked.subscription_status = 'SUBSCRIBED'
-        and ranked.is_valid_basis
-        and not (
-            ranked.purpose = 'email_marketing'
-            and coalesce(email_withdrawals.withdrawn_at > ranked.status_changed_at, false)
-        ) as has_consent
+        max(case when decisions.status = 'withdrawn' then decisions.captured_at end)
+            as consent_withdrawn_at,
+        max(latest_grant.lawful_basis) as lawful_basis,
+        max(latest_grant.consent_source) as consent_source,
+        max(latest_grant.policy_version) as policy_version,
+        max(latest_grant.evidence_id) as evidence_id,
+        count(*) as identities
 
-    from ranked
-    left join email_withdrawals
-        on ranked.email = email_withdrawals.email
-    where ranked.status_rank = 1
+    from decisions
+    inner join purpose_allowed
+        on
+            decisions.person_id = purpose_allowed.person_id
+            and decisions.purpose = purpose_allowed.purpose
+    left join latest_grant
+        on
+            decisions.person_id = latest_grant.person_id
+            and decisions.purpose = latest_grant.purpose
+            and decisions.channel = latest_grant.channel
+            and latest_grant.grant_rank = 1
+    group by decisions.person_id, decisions.purpose, decisions.channel
 
 )
 

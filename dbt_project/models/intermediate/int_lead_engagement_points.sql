@@ -24,6 +24,13 @@ rules as (
 
 ),
 
+profiling_periods as (
+
+    select * from {{ ref('int_consent_intervals') }}
+    where purpose = 'profiling'
+
+),
+
 signals as (
 
     select
@@ -45,6 +52,12 @@ signals as (
         on
             person_definitions.definition_name = rules.definition_name
             and signals.signal_type = rules.signal_type
+    -- Only what happened while the person had a valid basis for profiling is scored.
+    inner join profiling_periods
+        on
+            signals.person_id = profiling_periods.person_id
+            and signals.occurred_at >= profiling_periods.valid_from
+            and (profiling_periods.valid_to is null or signals.occurred_at < profiling_periods.valid_to)
     where signals.occurred_at <= {{ as_of_timestamp() }}
 
 ),

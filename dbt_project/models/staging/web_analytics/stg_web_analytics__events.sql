@@ -28,6 +28,17 @@ renamed as (
         {{ json_text('properties', 'form_id') }} as form_id,
         cast({{ json_text('properties', 'interest_level') }} as integer) as form_interest_level,
         {{ json_text('properties', 'nip') }} as form_nip,
+        -- Consent given on a form (checkboxes) or in the consent manager (cookie banner).
+        {{ json_text('properties', 'consent.email_marketing') }} as form_consent_email_marketing,
+        {{ json_text('properties', 'consent.sales_contact') }} as form_consent_sales_contact,
+        {{ json_text('properties', 'consent.profiling') }} as form_consent_profiling,
+        coalesce(
+            {{ json_text('properties', 'consent_policy_version') }},
+            {{ json_text('properties', 'policyVersion') }}
+        ) as consent_policy_version,
+        {{ json_text(optional_column(
+            'web_analytics', 'events', 'consent_preferences', dbt.type_string()
+        ), 'Analytics') }} as banner_consent_analytics,
         _dlt_load_id as dlt_load_id
 
     from source

@@ -1,0 +1,155 @@
+-- The consent ledger's evidence: one row per consent decision a person made for a purpose
+-- and channel, from every place consent is captured:
+--   crm_subscription_status  HubSpot subscription status with its legalBasis
+--   web_form                 consent checkboxes on a form (Segment "Form Submitted")
+--   cookie_banner            the consent manager's Analytics category (profiling / web)
+--   sendgrid_*               unsubscribe, group unsubscribe, spam report (e-mail marketing)
+-- identity_key says which of the person's identities the decision was made with (an
+-- e-mail address or a web visitor): a withdrawal on any identity wins over grants on the
+-- others (see int_consent_current). Evidence ids never contain the address itself.
+with
+
+statuses as (
+
+    select * from {{ ref('stg_crm__subscription_statuses') }}
+
+),
+
+purposes as (
+
+    select * from {{ ref('consent_purposes') }}
+
+),
+
+lawful_bases as (
+
+    select * from {{ ref('lawful_bases') }}
+
+),
+
+emails as (
+
+    select * from {{ ref('int_email_addresses_resolved') }}
+
+),
+
+web as (
+
+    select * from {{ ref('int_web_events_attributed') }}
+    where person_id is not null
+
+),
+
+web_consent as (
+
+    select * from {{ ref('stg_web_analytics__events') }}
+    where
+        form_consent_email_marketing is not null
+        or form_consent_sales_contact is not null
+        or form_consent_profiling is not null
+        or banner_consent_analytics is not null
+
+),
+
+email_events as (
+
+    select * from {{ ref('stg_email__events') }}
+    where event_type in ('unsubscribe', 'group_unsubscribe', 'spamreport')
+
+),
+
+crm as (
+
+    select
+        emails.person_id,
+        purposes.purpose,
+        purposes.channel,
+        case when statuses.subscription_status = 'SUBSCRIBED' then 'granted' else 'withdrawn' end
+            as status,
+        lawful_bases.lawful_basis,
+        coalesce(lawful_bases.is_valid_basis, false) as is_valid_basis,
+        'crm_subscription_status' as consent_source,
+        statuses.status_changed_at as captured_at,
+        statuses.legal_basis_explanation as policy_version,
+        {{ dbt.hash(
+            "'hubspot:' || statuses.subscription_id || ':' || statuses.email || ':' "
+            ~ "|| cast(statuses.status_changed_at as " ~ dbt.type_string() ~ ")"
+        ) }} as evidence_id,
+        'email:' || statuses.email as identity_key
+
+    from statuses
+    inner join emails
+        on statuses.email = emails.email
+    inner join purposes
+        on statuses.subscription_name = purposes.subscription_name
+    left join lawful_bases
+        on statuses.hubspot_legal_basis = lawful_bases.hubspot_legal_basis
+
+),
+
+web_decisions as (
+
+    -- A form's sales-contact checkbox covers e-mail and phone.
+    {% set decisions = [
+        ('form_consent_email_marketing', 'email_marketing', 'email', 'web_form'),
+        ('form_consent_sales_contact', 'sales_contact', 'email', 'web_form'),
+        ('form_consent_sales_contact', 'sales_contact', 'phone', 'web_form'),
+        ('form_consent_profiling', 'profiling', 'web', 'web_form'),
+        ('banner_consent_analytics', 'profiling', 'web', 'cookie_banner'),
+    ] %}
+    {% for column, purpose, channel, source in decisions %}
+        select
+            web.person_id,
+            '{{ purpose }}' as purpose,
+            '{{ channel }}' as channel,
+            case when lower(web_consent.{{ column }}) = 'true' then 'granted' else 'withdrawn' end
+                as status,
+            'consent' as lawful_basis,
+            true as is_valid_basis,
+            '{{ source }}' as consent_source,
+            web_consent.occurred_at as captured_at,
+            web_consent.consent_policy_version as policy_version,
+            web_consent.event_id as evidence_id,
+            'visitor:' || coalesce(web_consent.anonymous_id, web_consent.user_id) as identity_key
+
+        from web_consent
+        inner join web
+            on web_consent.event_id = web.event_id
+        where web_consent.{{ column }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+email_withdrawals as (
+
+    select
+        emails.person_id,
+        'email_marketing' as purpose,
+        'email' as channel,
+        'withdrawn' as status,
+        cast(null as {{ dbt.type_string() }}) as lawful_basis,
+        false as is_valid_basis,
+        'sendgrid_' || email_events.event_type as consent_source,
+        email_events.occurred_at as captured_at,
+        cast(null as {{ dbt.type_string() }}) as policy_version,
+        email_events.email_event_id as evidence_id,
+        'email:' || email_events.email as identity_key
+
+    from email_events
+    inner join emails
+        on email_events.email = emails.email
+
+),
+
+final as (
+
+    select * from crm
+    union all
+    select * from web_decisions
+    union all
+    select * from email_withdrawals
+
+)
+
+select * from final
