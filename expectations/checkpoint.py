@@ -9,15 +9,18 @@ the auditor's record.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import great_expectations as gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from expectations import duckdb_support
-from expectations.suites import SUITES, build_suite
+from expectations.suites import SUITES, build_suite, load_thresholds
 
 DATASOURCE = "leadhouse_warehouse"
 
@@ -47,10 +50,73 @@ def _describe(config: Any) -> str:
     if config is None:
         return "unknown expectation"
     column = config.kwargs.get("column")
-    return f"{config.type}({column})" if column else str(config.type)
+    if column:
+        return f"{config.type}({column})"
+    description = getattr(config, "description", None) or config.kwargs.get("description")
+    return f"{config.type}: {description}" if description else str(config.type)
 
 
-def run_checks(database: Path, project_root: Path) -> CheckOutcome:
+def run_checks(
+    database: Path,
+    project_root: Path,
+    manifest: Path | None = None,
+    run_id: str | None = None,
+) -> CheckOutcome:
+    """Run every suite as one checkpoint (Data Docs updated), then, with a dbt manifest,
+    the personal-data placement check; record every result in ``audit.check_results``."""
+    outcome = _run_suites(database, project_root)
+    if manifest is not None and manifest.exists():
+        from leadhouse.privacy import find_leaks
+
+        leaks = find_leaks(database, manifest)
+        outcome.suites.append(
+            SuiteOutcome(
+                suite="personal_data_placement",
+                table="staging, intermediate, marts, bi",
+                blocking=True,
+                success=not leaks,
+                evaluated=1,
+                failed=[str(leak) for leak in leaks],
+            )
+        )
+        outcome.success = outcome.success and not leaks
+    record_results(database, outcome, run_id or uuid.uuid4().hex)
+    return outcome
+
+
+def record_results(database: Path, outcome: CheckOutcome, run_id: str) -> None:
+    """Keep the gate's verdicts in the warehouse, where an auditor can query them."""
+    checked_at = datetime.now(UTC).replace(tzinfo=None)
+    rows: list[tuple[object, ...]] = []
+    for suite in outcome.suites:
+        failures: list[str | None] = [*suite.failed] if suite.failed else [None]
+        for failure in failures:
+            rows.append(
+                (
+                    run_id,
+                    checked_at,
+                    suite.suite,
+                    suite.table,
+                    suite.blocking,
+                    suite.success,
+                    suite.evaluated,
+                    failure,
+                )
+            )
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema if not exists audit")
+        con.execute(
+            """
+            create table if not exists audit.check_results (
+                run_id varchar, checked_at timestamp, suite varchar, table_name varchar,
+                blocking boolean, success boolean, expectations integer, failed varchar
+            )
+            """
+        )
+        con.executemany("insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _run_suites(database: Path, project_root: Path) -> CheckOutcome:
     duckdb_support.install()
     context = gx.get_context(mode="file", project_root_dir=str(project_root))
     # Scheduled runs write logs, not terminals: no per-metric progress bars.
@@ -60,6 +126,7 @@ def run_checks(database: Path, project_root: Path) -> CheckOutcome:
         name=DATASOURCE, connection_string=f"duckdb:///{database.resolve()}"
     )
     definitions = []
+    limits = load_thresholds()
     for spec in SUITES:
         asset_name = f"{spec.schema}.{spec.table}"
         # Assets are rebuilt from code each run, so a changed suite spec takes effect.
@@ -69,7 +136,7 @@ def run_checks(database: Path, project_root: Path) -> CheckOutcome:
             name=asset_name, table_name=spec.table, schema_name=spec.schema
         )
         batch = asset.add_batch_definition_whole_table("whole_table")
-        suite = context.suites.add_or_update(build_suite(spec))
+        suite = context.suites.add_or_update(build_suite(spec, limits))
         definitions.append(
             context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)

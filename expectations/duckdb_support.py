@@ -18,11 +18,27 @@ _ORIGINAL = _engine.SqlAlchemyExecutionEngine._execute_query_with_recovery
 _PATCHED_FLAG = "_leadhouse_duckdb_buffered"
 
 
+class BufferStats:
+    """How many rows GX read back from DuckDB: metrics are aggregates, so this stays tiny
+    however large the table (the proof that nothing is pulled into Python)."""
+
+    queries = 0
+    max_rows = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.queries = 0
+        cls.max_rows = 0
+
+
 def _execute_buffered(connection: Any, query: Any) -> Any:
     result = _ORIGINAL(connection, query)
     if connection.dialect.name == "duckdb" and result.returns_rows:
         # freeze() reads every row now; calling the frozen result replays them later.
-        return result.freeze()()
+        frozen = result.freeze()
+        BufferStats.queries += 1
+        BufferStats.max_rows = max(BufferStats.max_rows, len(frozen.data))
+        return frozen()
     return result
 
 

@@ -268,7 +268,9 @@ def _check(warehouse: Warehouse) -> None:
 
     if not warehouse.database.exists():
         raise _fail(f"no warehouse at {warehouse.database}", EXIT_BAD_INPUT)
-    outcome = run_checks(warehouse.database, warehouse.gx_dir)
+    outcome = run_checks(
+        warehouse.database, warehouse.gx_dir, manifest=warehouse.dbt_target_dir / "manifest.json"
+    )
     typer.echo("Checks (Great Expectations):")
     for suite in outcome.suites:
         status = "passed" if suite.success else "FAILED"

@@ -56,6 +56,8 @@ def built(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     warehouse.ensure()
     load_sources(dataset, warehouse.database, warehouse.pipelines_dir)
     build(warehouse, DEFINITIONS_DIR, as_of=AS_OF, quiet=True)
-    outcome = run_checks(warehouse.database, warehouse.gx_dir)
+    outcome = run_checks(
+        warehouse.database, warehouse.gx_dir, manifest=warehouse.dbt_target_dir / "manifest.json"
+    )
     assert outcome.success, outcome
     return Built(data=dataset, warehouse=warehouse, truth=read_truth(dataset))

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from expectations.checkpoint import run_checks
-from leadhouse.config import DEFAULT_DEFINITION
+from leadhouse.config import DEFAULT_DEFINITION, Warehouse
 from leadhouse.definition import load_definition
 from leadhouse.summary import read_summary, render
 from tests.conftest import Built, query
@@ -239,3 +239,40 @@ def test_people_known_only_by_email_get_a_person_but_role_mailboxes_do_not(
         """,
     )
     assert attributed == [(len(expected),)]
+
+
+def test_gate_catches_withdrawn_consent_bad_tax_ids_and_records_results(
+    built: Built, tmp_path: Path
+) -> None:
+    copy = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built.warehouse.root, copy.root)
+    with duckdb.connect(str(copy.database)) as con:
+        # Someone unsubscribes after the build picked them for the e-mail audience ...
+        person = con.execute("select min(person_id) from marts.rpt_email_audience").fetchone()
+        con.execute(
+            "insert into marts.fct_consent_ledger (consent_event_id, person_id, purpose, "
+            "channel, status, is_valid_basis, consent_source, captured_at, evidence_id, "
+            "identity_hash) values ('x', ?, 'email_marketing', 'email', 'withdrawn', false, "
+            "'sendgrid_unsubscribe', current_timestamp - interval 1 hour, 'sg-1', 'h-1')",
+            [person[0] if person else None],
+        )
+        # ... and an account carries a NIP whose check digit is wrong.
+        con.execute(
+            "update marts.dim_account set has_valid_nip = false "
+            "where account_id = "
+            "(select min(account_id) from marts.dim_account where nip is not null)"
+        )
+    outcome = run_checks(
+        copy.database, copy.root, manifest=copy.dbt_target_dir / "manifest.json", run_id="r1"
+    )
+    assert not outcome.success
+    failed = {s.suite: s.failed for s in outcome.suites if not s.success}
+    assert set(failed) == {"email_audience_consent", "account_validity"}
+    assert any("withdrawals of email_marketing" in f for f in failed["email_audience_consent"])
+    recorded = query(
+        copy.database,
+        "select suite, bool_and(success) from audit.check_results where run_id = 'r1' "
+        "group by suite order by suite",
+    )
+    assert dict(recorded)["account_validity"] is False
+    assert dict(recorded)["personal_data_placement"] is True

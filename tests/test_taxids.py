@@ -1,4 +1,6 @@
 import random
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,43 @@ def test_random_numbers_are_valid_and_corruption_is_detected() -> None:
         nip, regon = taxids.random_nip(rng), taxids.random_regon(rng)
         assert taxids.is_valid_nip(nip) and taxids.is_valid_regon(regon)
         assert not taxids.is_valid_nip(taxids.corrupt_check_digit(nip))
+
+
+def test_sql_check_digits_agree_with_python(tmp_path: Path) -> None:
+    """The dbt macros that validate published tax ids give the same verdicts as Python."""
+    import duckdb
+
+    from leadhouse.build import dbt_env, dbt_executable
+    from leadhouse.config import DBT_PROJECT_DIR, Warehouse
+
+    rng = random.Random(5)
+    nips = [taxids.random_nip(rng) for _ in range(200)]
+    nips += [taxids.corrupt_check_digit(n) for n in nips[:100]] + ["123", "12345678AB"]
+    regons = [taxids.random_regon(rng) for _ in range(200)]
+    regons += [taxids.corrupt_check_digit(r) for r in regons[:100]]
+    regons += ["12345678512347", "12345678512348", "1234"]
+    warehouse = Warehouse(tmp_path)
+    completed = subprocess.run(
+        [
+            dbt_executable(),
+            "compile",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--inline",
+            "select value, {{ nip_is_valid('value') }} as nip_ok, "
+            "{{ regon_is_valid('value') }} as regon_ok from candidates",
+        ],
+        env=dbt_env(warehouse),
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with duckdb.connect() as con:
+        con.execute("create table candidates (value varchar)")
+        con.executemany("insert into candidates values (?)", [[v] for v in nips + regons])
+        verdicts = {v: (n, r) for v, n, r in con.execute(completed.stdout).fetchall()}
+    assert all(verdicts[n][0] == taxids.is_valid_nip(n) for n in nips)
+    assert all(verdicts[r][1] == taxids.is_valid_regon(r) for r in regons)
+    assert sum(verdicts[n][0] for n in nips) == 200  # the corrupted ones fail

@@ -44,3 +44,16 @@
 {% macro days_between(start, finish) -%}
     ({{ dbt.datediff(start, finish, 'second') }} / 86400.0)
 {%- endmacro %}
+
+{#- An integer from text, or null when the text is not one (no error). -#}
+{% macro safe_cast_integer(expression) -%}
+    {{ return(adapter.dispatch('safe_cast_integer', 'leadhouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__safe_cast_integer(expression) -%}
+    try_cast({{ expression }} as integer)
+{%- endmacro %}
+
+{% macro spark__safe_cast_integer(expression) -%}
+    cast({{ expression }} as int)
+{%- endmacro %}

@@ -1,0 +1,59 @@
+"""Personal data stays in the models allowed to hold it; BI sees pseudonymous marts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from leadhouse.config import Warehouse
+from leadhouse.privacy import find_leaks, personal_data_models
+from tests.conftest import Built, query
+
+
+def _manifest(warehouse: Warehouse) -> Path:
+    return warehouse.dbt_target_dir / "manifest.json"
+
+
+def test_no_personal_data_outside_the_models_allowed_to_hold_it(built: Built) -> None:
+    allowed, tagged = personal_data_models(_manifest(built.warehouse))
+    assert {"marts.dim_person", "marts.rpt_sales_handover", "marts.rpt_email_audience"} <= allowed
+    assert "marts.fct_lead_score_contribution" not in allowed
+    assert {"email", "first_name", "last_name"} <= tagged["marts.dim_person"]
+    assert find_leaks(built.warehouse.database, _manifest(built.warehouse)) == []
+
+
+def test_the_check_finds_a_leak_by_column_name_and_by_content(built: Built, tmp_path: Path) -> None:
+    copy = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built.warehouse.root, copy.root)
+    with duckdb.connect(str(copy.database)) as con:
+        con.execute(
+            "create table marts.leaky as "
+            "select person_id, 'call ' || email || ' today' as note, first_name "
+            "from marts.dim_person where email is not null"
+        )
+    leaks = {(leak.relation, leak.column) for leak in find_leaks(copy.database, _manifest(copy))}
+    assert ("marts.leaky", "note") in leaks  # found by content
+    assert ("marts.leaky", "first_name") in leaks  # found by name
+
+
+def test_bi_schema_has_every_mart_without_direct_identifiers(built: Built) -> None:
+    marts = {t for (t,) in query(built.warehouse.database, _tables("marts"))}
+    bi = {t for (t,) in query(built.warehouse.database, _tables("bi"))}
+    assert marts <= bi
+    columns = query(
+        built.warehouse.database,
+        "select column_name from information_schema.columns "
+        "where table_schema = 'bi' and table_name = 'dim_person'",
+    )
+    names = {c for (c,) in columns}
+    assert "person_id" in names and "total_score" in names
+    assert not names & {"email", "first_name", "last_name"}
+
+
+def _tables(schema: str) -> str:
+    return (
+        "select table_name from information_schema.tables "
+        f"where table_schema = '{schema}' and table_name not like 'bi_%'"
+    )
