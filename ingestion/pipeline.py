@@ -20,10 +20,15 @@ from ingestion.common import (
     landing_exists,
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
+from ingestion.suppression import Suppression, apply_to_source
 
 # Arrow items skip dlt's normalizer, which is where _dlt_load_id is normally added; lineage
 # from every raw row back to its load needs it.
 dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+# Loaded packages are not kept on disk, and merge staging tables are emptied after each
+# load: raw data lives only in the warehouse, where erasure can reach it.
+dlt.config["load.delete_completed_jobs"] = True
+dlt.config["load.truncate_staging_dataset"] = True
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class SourceSummary:
     seconds: float
     tables: dict[str, int] = field(default_factory=dict)
     resources: dict[str, ResourceCounts] = field(default_factory=dict)
+    suppressed: dict[str, int] = field(default_factory=dict)  # records of erased people
 
     @property
     def rows(self) -> int:
@@ -110,6 +116,9 @@ def run_source(
     """Run one dlt source into its raw dataset and say what it loaded."""
     pipeline = make_pipeline(spec, database, pipelines_dir)
     started = time.perf_counter()
+    # Erased people stay erased: their records are dropped before anything is written.
+    suppression = Suppression.load(database)
+    apply_to_source(source, suppression)
     if pipeline.has_pending_data:
         # A previous run died after extracting: finish its packages first, because
         # run() with pending packages completes them and extracts nothing new.
@@ -124,6 +133,7 @@ def run_source(
         seconds=time.perf_counter() - started,
         tables={t: n for t, n in row_counts.items() if not t.startswith("_dlt")},
         resources=counters.resources,
+        suppressed=dict(suppression.dropped),
     )
 
 

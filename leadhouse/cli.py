@@ -333,5 +333,68 @@ def run(
     _summary(target, 10)
 
 
+@app.command()
+def erase(
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", help="E-mail address of a person to erase (repeatable)."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="CSV with an 'email' column, or a text file with one address per line.",
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    definition: DefinitionOption = DEFINITIONS_DIR,
+    requested_by: Annotated[
+        str, typer.Option("--requested-by", help="Who asked (kept in the erasure log).")
+    ] = "",
+) -> None:
+    """Erase people (GDPR art. 17) from every table and keep them out of later loads.
+
+    Deletes their rows from raw, derived and quarantine tables, adds salted hashes of
+    their identifiers to the suppression list, logs the request in audit.erasure_log,
+    rebuilds the models and compacts the database file.
+    """
+    from leadhouse.erasure import compact
+    from leadhouse.erasure import erase as run_erasure
+
+    target = Warehouse.from_env(warehouse)
+    if not target.database.exists():
+        raise _fail(f"no warehouse at {target.database}", EXIT_BAD_INPUT)
+    addresses = list(email or [])
+    if file is not None:
+        addresses += _addresses_from(file)
+    if not addresses:
+        raise _fail("give --email ADDRESS or --file LIST.csv", EXIT_BAD_INPUT)
+    report = run_erasure(target.database, addresses, requested_by=requested_by)
+    typer.echo(
+        f"Erasure {report.request_id}: {len(addresses)} address(es), {report.people} "
+        f"person(s), {report.identifiers} identifiers suppressed, "
+        f"{report.total_rows} rows removed"
+    )
+    for relation, count in sorted(report.rows_removed.items()):
+        typer.echo(f"  {relation:<58} {count:>7}")
+    if (target.dbt_target_dir / "manifest.json").exists():
+        _build(target, definition, None)
+    compact(target.database)
+    typer.echo("Database compacted; the suppression list keeps them out of every later load.")
+
+
+def _addresses_from(path: Path) -> list[str]:
+    import csv
+
+    if not path.exists():
+        raise _fail(f"no such file: {path}", EXIT_BAD_INPUT)
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    if rows and any(cell.strip().lower() == "email" for cell in rows[0]):
+        column = [cell.strip().lower() for cell in rows[0]].index("email")
+        return [row[column] for row in rows[1:] if len(row) > column and row[column].strip()]
+    return [row[0] for row in rows if row and row[0].strip()]
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
