@@ -333,6 +333,36 @@ def run(
     _summary(target, 10)
 
 
+report_app = typer.Typer(help="Reports people read without SQL.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("consent")
+def report_consent(
+    warehouse: WarehouseOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the files [default: <warehouse>/reports]."),
+    ] = None,
+) -> None:
+    """Consent coverage for auditors: a self-contained HTML page and a CSV.
+
+    Exits 1 when anybody was processed for a purpose without a valid basis for it.
+    """
+    from leadhouse.reports import write_consent_report
+
+    target = Warehouse.from_env(warehouse)
+    if not target.database.exists():
+        raise _fail(f"no warehouse at {target.database}", EXIT_BAD_INPUT)
+    files = write_consent_report(target.database, out or target.root / "reports")
+    typer.echo(f"Consent report: {files.html}\nRows: {files.csv}")
+    if files.processed_without_basis:
+        raise _fail(
+            f"{files.processed_without_basis} people processed without a valid basis",
+            EXIT_CHECKS_FAILED,
+        )
+
+
 @app.command()
 def erase(
     email: Annotated[

@@ -57,3 +57,25 @@ def _tables(schema: str) -> str:
         "select table_name from information_schema.tables "
         f"where table_schema = '{schema}' and table_name not like 'bi_%'"
     )
+
+
+def test_consent_report_for_auditors(built: Built, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from leadhouse.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["report", "consent", "--warehouse", str(built.warehouse.root), "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    page = next(tmp_path.glob("consent-coverage-*.html")).read_text(encoding="utf-8")
+    rows = next(tmp_path.glob("consent-coverage-*.csv")).read_text(encoding="utf-8")
+    assert "Nobody was processed for a purpose without a valid basis" in page
+    for purpose in ("email_marketing", "sales_contact", "profiling"):
+        assert purpose in page and purpose in rows
+    assert "<script" not in page and "http" not in page  # self-contained
+    header = rows.splitlines()[0].split(",")
+    assert "people_processed_without_basis" in header
+    emails = query(built.warehouse.database, "select email from marts.dim_person limit 50")
+    assert not any(e in page or e in rows for (e,) in emails if e)
