@@ -21,6 +21,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from expectations import duckdb_support
 from expectations.suites import SUITES, build_suite, load_thresholds
+from leadhouse.runner import hold_point
 
 DATASOURCE = "leadhouse_warehouse"
 
@@ -65,6 +66,7 @@ def run_checks(
     """Run every suite as one checkpoint (Data Docs updated), then, with a dbt manifest,
     the personal-data placement check; record every result in ``audit.check_results``."""
     outcome = _run_suites(database, project_root)
+    hold_point("check")
     if manifest is not None and manifest.exists():
         from leadhouse.privacy import find_leaks
 

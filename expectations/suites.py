@@ -7,6 +7,7 @@ that must return no rows. Thresholds live in ``thresholds.yml``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,10 @@ class SuiteSpec:
     build: Callable[[dict[str, Any]], list[gxe.Expectation]]
 
 
-def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, Any]:
+def load_thresholds(path: Path | None = None) -> dict[str, Any]:
+    """The gate's thresholds: ``$LEADHOUSE_GX_THRESHOLDS`` (a deployment's own file) or
+    the project's ``expectations/thresholds.yml``."""
+    path = path or Path(os.environ.get("LEADHOUSE_GX_THRESHOLDS") or THRESHOLDS_FILE)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of thresholds")

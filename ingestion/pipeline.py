@@ -21,6 +21,7 @@ from ingestion.common import (
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
 from ingestion.suppression import Suppression, apply_to_source
+from leadhouse.runner import hold_point
 
 # Arrow items skip dlt's normalizer, which is where _dlt_load_id is normally added; lineage
 # from every raw row back to its load needs it.
@@ -103,6 +104,7 @@ def load_sources(
         options = (source_options or {}).get(spec.system, {})
         source = spec.factory(folder, counters, **options)
         summaries.append(run_source(spec, source, counters, database, pipelines_dir))
+        hold_point("ingest")  # a scheduler may kill a run here; tests do
     return summaries
 
 

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from leadhouse.config import DEFINITIONS_DIR, Warehouse
+from leadhouse.runner import (
+    EXIT_BAD_INPUT,
+    EXIT_BUILD_FAILED,
+    EXIT_BUSY,
+    EXIT_CHECKS_FAILED,
+    EXIT_INTERNAL_ERROR,
+    EXIT_SOURCE_FAILED,
+    OUTPUT,
+    redact,
+)
+
+if TYPE_CHECKING:
+    from expectations.checkpoint import CheckOutcome
+    from ingestion.pipeline import SourceSummary
+    from leadhouse.runner import Run
 
 app = typer.Typer(
     help=(
@@ -22,12 +38,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-EXIT_OK = 0
-EXIT_CHECKS_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_BUILD_FAILED = 3
-EXIT_SOURCE_FAILED = 4
 
 WarehouseOption = Annotated[
     Path | None,
@@ -59,7 +69,11 @@ AsOfOption = Annotated[
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    message = redact(message)
+    if OUTPUT.json:
+        OUTPUT.event("error", message=message, exit_code=code)
+    else:
+        typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -88,7 +102,7 @@ def generate(
     except ValueError as error:
         raise _fail(f"--end-date: {error}", EXIT_BAD_INPUT) from error
     stats = run_generator(out, people=people, seed=seed, end=end)
-    typer.echo(
+    OUTPUT.say(
         f"Generated {stats.crm_contacts} contacts, {stats.companies} companies, "
         f"{stats.deals} deals, {stats.web_events} web events, "
         f"{stats.email_events} e-mail events into {out} "
@@ -159,7 +173,7 @@ def ingest(
     _ingest(data, Warehouse.from_env(warehouse), options)
 
 
-def _ingest(data: str, warehouse: Warehouse, options: IngestOptions) -> None:
+def _ingest(data: str, warehouse: Warehouse, options: IngestOptions) -> list[SourceSummary]:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException
     from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -203,25 +217,26 @@ def _ingest(data: str, warehouse: Warehouse, options: IngestOptions) -> None:
         ) from error
     if not summaries:
         raise _fail(f"no source folders found under {data}", EXIT_BAD_INPUT)
-    typer.echo("Ingest:")
+    OUTPUT.say("Ingest:")
     for summary in summaries:
-        typer.echo(
+        OUTPUT.say(
             f"  {summary.dataset:<22} {summary.rows:>9} rows loaded  "
             f"{summary.quarantined:>5} quarantined  {summary.seconds:6.1f} s"
         )
         for resource, counts in summary.resources.items():
             loaded = summary.tables.get(resource, 0)
-            typer.echo(
+            OUTPUT.say(
                 f"    {resource:<26} {counts.rows:>8} read {loaded:>8} loaded "
                 f"{counts.quarantined:>5} quarantined  {counts.seconds:6.2f} s"
             )
     if whitelist is not None:
         _, report = whitelist
-        typer.echo(
+        OUTPUT.say(
             f"  VAT White List: {report.requested} NIPs asked in {len(report.requests)} requests, "
             f"{report.answered} answered, {report.cached} cached today, {report.invalid} invalid "
             f"(not sent), {report.pending} waiting for tomorrow's budget"
         )
+    return summaries
 
 
 @app.command()
@@ -237,7 +252,7 @@ def build(
 
 def _build(
     warehouse: Warehouse, definition: Path, as_of: str | None, full_refresh: bool = False
-) -> None:
+) -> str:
     from leadhouse.build import BuildFailed
     from leadhouse.build import build as run_build
     from leadhouse.definition import DefinitionError
@@ -254,7 +269,8 @@ def _build(
         raise _fail(str(error), EXIT_BAD_INPUT) from error
     except BuildFailed as error:
         raise _fail(str(error), EXIT_BUILD_FAILED) from error
-    typer.echo(f"Build: dbt build passed with lead definitions {lead_definition.label}")
+    OUTPUT.say(f"Build: dbt build passed with lead definitions {lead_definition.label}")
+    return lead_definition.label
 
 
 @app.command()
@@ -263,26 +279,30 @@ def check(warehouse: WarehouseOption = None) -> None:
     _check(Warehouse.from_env(warehouse))
 
 
-def _check(warehouse: Warehouse) -> None:
+def _check(warehouse: Warehouse, run_id: str | None = None) -> CheckOutcome:
     from expectations.checkpoint import run_checks
 
     if not warehouse.database.exists():
         raise _fail(f"no warehouse at {warehouse.database}", EXIT_BAD_INPUT)
     outcome = run_checks(
-        warehouse.database, warehouse.gx_dir, manifest=warehouse.dbt_target_dir / "manifest.json"
+        warehouse.database,
+        warehouse.gx_dir,
+        manifest=warehouse.dbt_target_dir / "manifest.json",
+        run_id=run_id,
     )
-    typer.echo("Checks (Great Expectations):")
+    OUTPUT.say("Checks (Great Expectations):")
     for suite in outcome.suites:
         status = "passed" if suite.success else "FAILED"
-        typer.echo(
+        OUTPUT.say(
             f"  {suite.suite:<24} {suite.table:<26} {status} ({suite.evaluated} expectations)"
         )
         for failed in suite.failed:
-            typer.echo(f"    failed: {failed}")
+            OUTPUT.say(f"    failed: {failed}")
     if outcome.data_docs:
-        typer.echo(f"  Data Docs: {outcome.data_docs}")
+        OUTPUT.say(f"  Data Docs: {outcome.data_docs}")
     if not outcome.success:
         raise _fail("blocking checks failed", EXIT_CHECKS_FAILED)
+    return outcome
 
 
 @app.command()
@@ -297,7 +317,17 @@ def summary(
 def _summary(warehouse: Warehouse, top: int) -> None:
     from leadhouse.summary import read_summary, render
 
-    typer.echo(render(read_summary(warehouse.database, top=top)))
+    OUTPUT.say(render(read_summary(warehouse.database, top=top)))
+
+
+LogFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        help="'human' lines, or 'json': one JSON object per event (for schedulers and log "
+        "shippers).",
+    ),
+]
 
 
 @app.command()
@@ -311,6 +341,7 @@ def run(
     vat_whitelist: VatWhitelistOption = False,
     whitelist_budget: WhitelistBudgetOption = 10,
     load_officers: OfficersOption = False,
+    log_format: LogFormatOption = "human",
     generate_data: Annotated[
         bool,
         typer.Option("--generate/--no-generate", help="Generate synthetic data into --data first."),
@@ -318,19 +349,137 @@ def run(
     people: Annotated[int, typer.Option("--people", min=1, help="With --generate.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="With --generate.")] = 42,
 ) -> None:
-    """The whole pipeline: (generate →) ingest → build → check → summary.
+    """The whole pipeline for schedulers: (generate →) ingest → build → check → publish.
 
-    Exit codes: 0 success, 1 blocking checks failed, 2 bad input, 3 build failed,
-    4 a source failed.
+    Works on <warehouse>/leadhouse.duckdb and publishes it to
+    <warehouse>/published/leadhouse.duckdb (what BI reads) only when the blocking checks
+    pass. One run at a time per warehouse; every run is logged in audit.runs (see
+    `leadhouse runs`). Exit codes: 0 success, 1 blocking checks failed (previous publish
+    kept), 2 bad input, 3 build failed, 4 a source failed (e.g. unreachable), 5 internal
+    error, 6 another run is active.
     """
-    target = Warehouse.from_env(warehouse)
-    if generate_data:
-        generate(out=Path(data), people=people, seed=seed, end_date=None)
-    _ingest(data, target, IngestOptions(crm_source, vat_whitelist, whitelist_budget, load_officers))
-    _build(target, definition, as_of, full_refresh)
-    _check(target)
-    typer.echo("")
-    _summary(target, 10)
+    from leadhouse.runner import Output
+
+    if log_format not in ("human", "json"):
+        raise _fail("--log-format must be 'human' or 'json'", EXIT_BAD_INPUT)
+    previous = dict(OUTPUT.__dict__)
+    OUTPUT.__dict__.update(Output(log_format).__dict__)
+    try:
+        _run_pipeline(
+            data,
+            Warehouse.from_env(warehouse),
+            definition,
+            as_of,
+            full_refresh,
+            IngestOptions(crm_source, vat_whitelist, whitelist_budget, load_officers),
+            (people, seed) if generate_data else None,
+        )
+    finally:
+        OUTPUT.__dict__.update(previous)
+
+
+def _run_pipeline(
+    data: str,
+    target: Warehouse,
+    definition: Path,
+    as_of: str | None,
+    full_refresh: bool,
+    options: IngestOptions,
+    generate_first: tuple[int, int] | None,
+) -> None:
+    from leadhouse.runner import Run, RunBusy, StepFailed, run_lock
+
+    if generate_first:
+        generate(out=Path(data), people=generate_first[0], seed=generate_first[1], end_date=None)
+    try:
+        with run_lock(target):
+            pipeline = Run(target, OUTPUT)
+            pipeline.start()
+            code = 0
+            try:
+                record = pipeline.record
+
+                def ingest_step() -> None:
+                    for summary in _ingest(data, target, options):
+                        record.rows_loaded[summary.dataset] = summary.rows
+                        record.rows_quarantined[summary.dataset] = summary.quarantined
+
+                def build_step() -> None:
+                    record.definition = _build(target, definition, as_of, full_refresh)
+
+                for name, action in (
+                    ("ingest", ingest_step),
+                    ("build", build_step),
+                    ("check", lambda: _check(target, run_id=record.run_id)),
+                    ("publish", lambda: _publish(target, pipeline)),
+                ):
+                    pipeline.step(name, _as_step(action))
+            except StepFailed as error:
+                code = error.code
+            pipeline.finish(code)
+    except RunBusy as error:
+        raise _fail(f"{error}; not starting (exit {EXIT_BUSY})", EXIT_BUSY) from error
+    if code:
+        raise typer.Exit(code)
+    if not OUTPUT.json:
+        OUTPUT.say("")
+        _summary(target, 10)
+
+
+def _as_step(action: Callable[[], object]) -> Callable[[], None]:
+    """Run a step; a typer.Exit or an unexpected error becomes the step's exit code."""
+    from leadhouse.runner import StepFailed, internal_error
+
+    def step() -> None:
+        try:
+            action()
+        except typer.Exit as error:
+            raise StepFailed(error.exit_code, f"exit {error.exit_code}") from error
+        except StepFailed:
+            raise
+        except Exception as error:
+            failure = internal_error(error)
+            _fail(str(failure), EXIT_INTERNAL_ERROR)
+            raise failure from error
+
+    return step
+
+
+def _publish(target: Warehouse, pipeline: Run) -> None:
+    from leadhouse.runner import publish as publish_database
+    from leadhouse.runner import published_database
+
+    version = publish_database(target, pipeline.record.run_id)
+    pipeline.record.published_version = version
+    OUTPUT.say(f"Published: {published_database(target)} (version {version})")
+    OUTPUT.event("published", version=version, path=str(published_database(target)))
+
+
+@app.command()
+def runs(
+    warehouse: WarehouseOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs to list.")] = 20,
+) -> None:
+    """List recent runs: start, end, status and time per step, checks, what was published."""
+    import json
+
+    from leadhouse.runner import list_runs
+
+    rows = list_runs(Warehouse.from_env(warehouse), limit)
+    if not rows:
+        OUTPUT.say("No runs recorded yet.")
+        return
+    for row in rows:
+        steps = ", ".join(
+            f"{s['name']} {s['status']} {s['seconds']:.0f}s" for s in json.loads(row["steps"])
+        )
+        finished = row["finished_at"] or "-"
+        code = "-" if row["exit_code"] is None else row["exit_code"]
+        OUTPUT.say(
+            f"{row['run_id']}  {row['status']:<14} exit {code}  "
+            f"{row['started_at']} -> {finished}  [{steps}]  "
+            f"published {row['published_version'] or '-'}  {row['lead_definition'] or ''}"
+        )
 
 
 report_app = typer.Typer(help="Reports people read without SQL.", no_args_is_help=True)
@@ -355,7 +504,7 @@ def report_consent(
     if not target.database.exists():
         raise _fail(f"no warehouse at {target.database}", EXIT_BAD_INPUT)
     files = write_consent_report(target.database, out or target.root / "reports")
-    typer.echo(f"Consent report: {files.html}\nRows: {files.csv}")
+    OUTPUT.say(f"Consent report: {files.html}\nRows: {files.csv}")
     if files.processed_without_basis:
         raise _fail(
             f"{files.processed_without_basis} people processed without a valid basis",
@@ -400,17 +549,17 @@ def erase(
     if not addresses:
         raise _fail("give --email ADDRESS or --file LIST.csv", EXIT_BAD_INPUT)
     report = run_erasure(target.database, addresses, requested_by=requested_by)
-    typer.echo(
+    OUTPUT.say(
         f"Erasure {report.request_id}: {len(addresses)} address(es), {report.people} "
         f"person(s), {report.identifiers} identifiers suppressed, "
         f"{report.total_rows} rows removed"
     )
     for relation, count in sorted(report.rows_removed.items()):
-        typer.echo(f"  {relation:<58} {count:>7}")
+        OUTPUT.say(f"  {relation:<58} {count:>7}")
     if (target.dbt_target_dir / "manifest.json").exists():
         _build(target, definition, None)
     compact(target.database)
-    typer.echo("Database compacted; the suppression list keeps them out of every later load.")
+    OUTPUT.say("Database compacted; the suppression list keeps them out of every later load.")
 
 
 def _addresses_from(path: Path) -> list[str]:

@@ -90,7 +90,7 @@ def write_consent_report(database: Path, out_dir: Path) -> ReportFiles:
         by_purpose = _grouped(con, "purpose, channel")
         by_source = _grouped(con, "purpose || ' / ' || channel, consent_source")
         by_segment = _grouped(con, "purpose || ' / ' || channel, lead_definition_name")
-        by_month = _grouped(con, "purpose || ' / ' || channel, month")
+        by_month = _grouped(con, "purpose || ' / ' || channel, coverage_month")
         tables = {
             t
             for (t,) in con.execute(

@@ -17,7 +17,19 @@ def test_help_explains_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     commands = {c.callback.__name__: c for c in app.registered_commands if c.callback}
-    assert set(commands) == {"generate", "ingest", "build", "check", "summary", "run"}
+    assert set(commands) == {
+        "generate",
+        "ingest",
+        "build",
+        "check",
+        "summary",
+        "run",
+        "runs",
+        "erase",
+    }
+    assert [g.name for g in app.registered_groups] == ["report"]
+    report = runner.invoke(app, ["report", "consent", "--help"])
+    assert report.exit_code == 0 and "Consent coverage for auditors" in report.output
     for name, command in commands.items():
         assert name in result.output
         sub = runner.invoke(app, [name, "--help"])

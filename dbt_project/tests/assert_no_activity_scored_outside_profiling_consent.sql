@@ -17,7 +17,10 @@ periods as (
 
 )
 
-select contributions.person_id, contributions.rule_id, contributions.last_signal_at
+select
+    contributions.person_id,
+    contributions.rule_id,
+    contributions.last_signal_at
 
 from contributions
 left join periods

@@ -75,7 +75,7 @@ latest_grant as (
         policy_version,
         evidence_id,
         row_number() over (
-            partition by person_id, purpose, channel order by captured_at desc, evidence_id
+            partition by person_id, purpose, channel order by captured_at desc, evidence_id asc
         ) as grant_rank
 
     from decisions

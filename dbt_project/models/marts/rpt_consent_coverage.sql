@@ -77,7 +77,7 @@ per_person as (
             'month',
             'coalesce(case when consent.has_consent then consent.consent_given_at end, '
             ~ 'people.stage_entered_at, people.scored_at)'
-        ) }} as month,
+        ) }} as coverage_month,
         processed.person_id is not null as is_processed,
         processed.person_id is not null
         and not coalesce(purpose_consent.has_purpose_consent, false) as is_processed_without_basis,
@@ -112,7 +112,7 @@ final as (
         channel,
         consent_source,
         lead_definition_name,
-        month,
+        coverage_month,
         cast(count(*) as {{ dbt.type_bigint() }}) as people,
         cast(sum(case when has_consent then 1 else 0 end) as {{ dbt.type_bigint() }})
             as people_with_basis,
@@ -128,7 +128,7 @@ final as (
         ) as proof_completeness_rate
 
     from per_person
-    group by purpose, channel, consent_source, lead_definition_name, month
+    group by purpose, channel, consent_source, lead_definition_name, coverage_month
 
 )
 

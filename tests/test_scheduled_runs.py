@@ -1,0 +1,222 @@
+"""`leadhouse run` as schedulers use it, tested on real subprocesses: killed at every step,
+started twice at once, failing its checks, run twice on unchanged data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from leadhouse.config import Warehouse
+from leadhouse.generate.synthetic import generate
+from leadhouse.runner import EXIT_BUSY, EXIT_CHECKS_FAILED, published_database, table_checksums
+from tests.conftest import AS_OF, query
+
+LEADHOUSE = str(Path(sys.executable).with_name("leadhouse"))
+
+
+def _command(data: Path, warehouse: Path, *extra: str) -> list[str]:
+    return [
+        LEADHOUSE,
+        "run",
+        "--data",
+        str(data),
+        "--warehouse",
+        str(warehouse),
+        "--as-of",
+        AS_OF,
+        "--log-format",
+        "json",
+        *extra,
+    ]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("LEADHOUSE_HOLD_AT", None)
+    env.update(extra)
+    return env
+
+
+def _run(data: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _command(data, warehouse),
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _events(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def _start(data: Path, warehouse: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        _command(data, warehouse),
+        env=_env(LEADHOUSE_HOLD_SECONDS="600", **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group: dbt dies with it, as under cron
+    )
+
+
+def _wait_for(process: subprocess.Popen[str], predicate, timeout: float = 300) -> dict:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    for line in process.stdout:
+        event = json.loads(line)
+        if predicate(event):
+            return event
+        assert time.monotonic() < deadline, "timed out waiting for the run"
+    raise AssertionError(f"run ended without reaching the point (exit {process.wait()})")
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+
+
+def _raw_counts(database: Path) -> dict[str, int]:
+    tables = query(
+        database,
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where schema_name like 'raw_%' and schema_name not like '%_staging' "
+        "and table_name not like '_dlt_%'",
+    )
+    return {t: query(database, f"select count(*) from {t}")[0][0] for (t,) in tables}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "data"
+    generate(out, people=200, seed=31, end=date(2026, 11, 1))
+    return out
+
+
+@pytest.fixture(scope="module")
+def baseline(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """An uninterrupted run, then a second one on unchanged inputs."""
+    warehouse = Warehouse(tmp_path_factory.mktemp("baseline"))
+    first = _run(data, warehouse.root, SOURCES__CRM__ACCESS_TOKEN="supersecret-token-123")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    events = _events(first.stdout)
+    assert {e["event"] for e in events} >= {"run_started", "step_started", "published"}
+    assert [e["step"] for e in events if e["event"] == "step_finished"] == [
+        "ingest",
+        "build",
+        "check",
+        "publish",
+    ]
+    assert len({e["run_id"] for e in events}) == 1
+    assert "supersecret-token-123" not in first.stdout + first.stderr
+    manifest = json.loads((published_database(warehouse).parent / "published.json").read_text())
+    second = _run(data, warehouse.root)
+    assert second.returncode == 0, second.stdout[-3000:]
+    again = json.loads((published_database(warehouse).parent / "published.json").read_text())
+    # Idempotent: the same inputs give byte-identical marts (checksums per table).
+    assert again["tables"] == manifest["tables"] and again["version"] == manifest["version"]
+    assert again["run_id"] != manifest["run_id"]
+    return warehouse
+
+
+def test_runs_are_logged(baseline: Warehouse) -> None:
+    runs = query(
+        baseline.database,
+        "select status, exit_code, steps, rows_loaded, checks, lead_definition, "
+        "published_version from audit.runs order by started_at",
+    )
+    assert [r[0] for r in runs] == ["succeeded", "succeeded"]
+    _status, code, steps, loaded, checks, definition, version = runs[0]
+    assert code == 0 and version and definition.startswith("default v")
+    assert [s["name"] for s in json.loads(steps)] == ["ingest", "build", "check", "publish"]
+    assert json.loads(loaded)["raw_crm"] > 0
+    assert json.loads(checks) and all(json.loads(checks).values())
+    listing = subprocess.run(
+        [LEADHOUSE, "runs", "--warehouse", str(baseline.root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert listing.stdout.count("succeeded") == 2 and "publish succeeded" in listing.stdout
+
+
+def test_killed_at_every_step_the_next_run_repairs_everything(
+    data: Path, baseline: Warehouse, tmp_path: Path
+) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse")
+    for point in ("ingest", "build", "check", "publish"):
+        process = _start(data, warehouse.root, LEADHOUSE_HOLD_AT=point)
+        if point == "build":
+            # dbt runs as a child process: kill the group while it is building.
+            _wait_for(process, lambda e: e.get("event") == "step_started" and e["step"] == "build")
+            time.sleep(4)
+        else:
+            _wait_for(process, lambda e, p=point: e.get("event") == "hold" and e["point"] == p)
+        _kill(process)
+        if point == "publish":
+            assert not published_database(warehouse).exists()  # nothing half-published
+    final = _run(data, warehouse.root)
+    assert final.returncode == 0, final.stdout[-3000:]
+    assert any(e["event"] == "recovered" for e in _events(final.stdout))
+    statuses = [s for (s,) in query(warehouse.database, "select status from audit.runs")]
+    assert sorted(statuses) == ["killed"] * 4 + ["succeeded"]
+    # Nothing lost, nothing duplicated: the same raw rows and marts as the clean run.
+    assert _raw_counts(warehouse.database) == _raw_counts(baseline.database)
+    assert table_checksums(warehouse.database) == table_checksums(baseline.database)
+    assert table_checksums(published_database(warehouse)) == table_checksums(
+        published_database(baseline)
+    )
+    assert not list(published_database(warehouse).parent.glob("*.tmp"))
+
+
+def test_a_second_run_while_one_is_active_exits_at_once(data: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    first = _start(data, warehouse, LEADHOUSE_HOLD_AT="ingest")
+    try:
+        _wait_for(first, lambda e: e.get("event") == "hold")
+        started = time.monotonic()
+        second = _run(data, warehouse)
+        assert second.returncode == EXIT_BUSY
+        assert time.monotonic() - started < 30
+        message = " ".join(e.get("message", "") for e in _events(second.stdout))
+        assert "another Leadhouse run is active" in message
+    finally:
+        _kill(first)
+
+
+def test_failing_checks_keep_the_previous_publish(
+    data: Path, baseline: Warehouse, tmp_path: Path
+) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(baseline.root, warehouse.root)
+    before = published_database(warehouse).read_bytes()
+    strict = tmp_path / "strict.yml"
+    strict.write_text(
+        (Path("expectations") / "thresholds.yml")
+        .read_text(encoding="utf-8")
+        .replace("account: 0.9", "account: 1.01"),
+        encoding="utf-8",
+    )
+    failed = _run(data, warehouse.root, LEADHOUSE_GX_THRESHOLDS=str(strict))
+    assert failed.returncode == EXIT_CHECKS_FAILED, failed.stdout[-2000:]
+    events = _events(failed.stdout)
+    assert any(e["event"] == "step_failed" and e["step"] == "check" for e in events)
+    assert not any(e["event"] == "published" for e in events)
+    assert published_database(warehouse).read_bytes() == before  # untouched and readable
+    assert query(published_database(warehouse), "select count(*) from marts.dim_person")[0][0]
+    last = query(
+        warehouse.database, "select status, exit_code from audit.runs order by started_at desc"
+    )[0]
+    assert last == ("checks_failed", EXIT_CHECKS_FAILED)
