@@ -78,10 +78,15 @@ def build(
     as_of: str | None = None,
     quiet: bool = False,
     full_refresh: bool = False,
+    unit_tests: bool = False,
 ) -> DefinitionSet:
-    """Compile the definitions and run `dbt build`: incremental models only recompute what
-    changed since the last build, unless ``full_refresh``."""
+    """Compile the definitions and run `dbt build` (models, seeds and data tests):
+    incremental models only recompute what changed since the last build, unless
+    ``full_refresh``. dbt unit tests check the SQL, not the data: they run in development
+    and CI (``unit_tests=True``), not on every scheduled build."""
     definitions = compile_definition(definition_path)
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    if not unit_tests:
+        args += ["--exclude", "test_type:unit"]
     run_dbt(warehouse, args, as_of=as_of or build_time(), quiet=quiet)
     return definitions

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadhouse.config import DEFINITIONS_DIR, Warehouse
+from leadhouse.config import DEFAULT_DEFINITION, DEFINITIONS_DIR, Warehouse
 from leadhouse.runner import (
     EXIT_BAD_INPUT,
     EXIT_BUILD_FAILED,
@@ -245,13 +245,21 @@ def build(
     definition: DefinitionOption = DEFINITIONS_DIR,
     as_of: AsOfOption = None,
     full_refresh: FullRefreshOption = False,
+    unit_tests: Annotated[
+        bool,
+        typer.Option("--unit-tests", help="Also run the dbt unit tests (development, CI)."),
+    ] = False,
 ) -> None:
-    """Compile the lead definition into seeds and run `dbt build` (models and tests)."""
-    _build(Warehouse.from_env(warehouse), definition, as_of, full_refresh)
+    """Compile the lead definition into seeds and run `dbt build` (models and data tests)."""
+    _build(Warehouse.from_env(warehouse), definition, as_of, full_refresh, unit_tests)
 
 
 def _build(
-    warehouse: Warehouse, definition: Path, as_of: str | None, full_refresh: bool = False
+    warehouse: Warehouse,
+    definition: Path,
+    as_of: str | None,
+    full_refresh: bool = False,
+    unit_tests: bool = False,
 ) -> str:
     from leadhouse.build import BuildFailed
     from leadhouse.build import build as run_build
@@ -263,7 +271,12 @@ def _build(
         )
     try:
         lead_definition = run_build(
-            warehouse, definition, as_of=as_of, quiet=True, full_refresh=full_refresh
+            warehouse,
+            definition,
+            as_of=as_of,
+            quiet=True,
+            full_refresh=full_refresh,
+            unit_tests=unit_tests,
         )
     except DefinitionError as error:
         raise _fail(str(error), EXIT_BAD_INPUT) from error
@@ -513,6 +526,70 @@ def report_consent(
 
 
 @app.command()
+def calibrate(
+    warehouse: WarehouseOption = None,
+    definition: Annotated[
+        Path, typer.Option("--definition", help="The lead definition YAML to calibrate.")
+    ] = DEFAULT_DEFINITION,
+    as_of: AsOfOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for the proposed definition [default: <definition's folder>/proposed].",
+        ),
+    ] = None,
+    observe_days: Annotated[
+        int, typer.Option("--observe-days", min=1, help="Days of behaviour after becoming a lead.")
+    ] = 30,
+    window_days: Annotated[
+        int, typer.Option("--window-days", min=1, help="A win counts within this many days.")
+    ] = 120,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Propose weights learnt from won and lost deals, with a backtest people can read.
+
+    Fits a regularised logistic regression on earlier leads (features: the definition's
+    fit criteria and engagement signals in each lead's first days; label: a won deal),
+    turns it into integer points, writes a proposed definition (new version; the current
+    file untouched) and an HTML + Markdown report comparing both on later leads.
+    """
+    from datetime import datetime
+
+    from leadhouse.calibrate import calibrate as run_calibration
+    from leadhouse.calibrate import html_report, markdown_summary
+    from leadhouse.definition import DefinitionError
+
+    target = Warehouse.from_env(warehouse)
+    if not (target.database.exists() and target.dbt_target_dir.exists()):
+        raise _fail(
+            f"no built warehouse at {target.root}: run `leadhouse run` first", EXIT_BAD_INPUT
+        )
+    moment = datetime.fromisoformat(as_of) if as_of else None
+    try:
+        result = run_calibration(
+            target.database,
+            definition,
+            out_dir=out,
+            as_of=moment,
+            observe_days=observe_days,
+            window_days=window_days,
+        )
+    except (DefinitionError, ValueError) as error:
+        raise _fail(str(error), EXIT_BAD_INPUT) from error
+    reports = target.root / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    stem = f"calibration-{result.definition}-{result.proposed_version.replace('+', '-')}"
+    (reports / f"{stem}.html").write_text(html_report(result), encoding="utf-8")
+    (reports / f"{stem}.md").write_text(markdown_summary(result), encoding="utf-8")
+    if as_json:
+        typer.echo(result.to_json())
+        return
+    OUTPUT.say(markdown_summary(result))
+    OUTPUT.say(f"Report: {reports / (stem + '.html')}")
+
+
+@app.command()
 def erase(
     email: Annotated[
         list[str] | None,
@@ -560,6 +637,13 @@ def erase(
         _build(target, definition, None)
     compact(target.database)
     OUTPUT.say("Database compacted; the suppression list keeps them out of every later load.")
+    from leadhouse.runner import publish, published_database, run_lock
+
+    if published_database(target).exists():
+        # The published copy BI reads still holds them: replace it now, not at the next run.
+        with run_lock(target):
+            version = publish(target, f"erasure-{report.request_id}")
+        OUTPUT.say(f"Republished {published_database(target)} (version {version}).")
 
 
 def _addresses_from(path: Path) -> list[str]:

@@ -55,7 +55,7 @@ def built(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     warehouse = Warehouse(tmp_path_factory.mktemp("warehouse"))
     warehouse.ensure()
     load_sources(dataset, warehouse.database, warehouse.pipelines_dir)
-    build(warehouse, DEFINITIONS_DIR, as_of=AS_OF, quiet=True)
+    build(warehouse, DEFINITIONS_DIR, as_of=AS_OF, quiet=True, unit_tests=True)
     outcome = run_checks(
         warehouse.database, warehouse.gx_dir, manifest=warehouse.dbt_target_dir / "manifest.json"
     )

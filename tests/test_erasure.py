@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -17,8 +17,8 @@ from ingestion.pipeline import load_sources
 from leadhouse.build import build
 from leadhouse.cli import app
 from leadhouse.config import DEFINITIONS_DIR, Warehouse
-from leadhouse.generate.synthetic import generate
-from tests.conftest import AS_OF, query
+from leadhouse.runner import publish, published_database
+from tests.conftest import AS_OF, Built, query
 
 
 def _victims(data: Path) -> list[dict[str, str]]:
@@ -163,14 +163,13 @@ def _replay(data: Path, later: Path, traces: dict[str, set[str]]) -> int:
 
 
 @pytest.fixture(scope="module")
-def erased(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def erased(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Erase three people from a copy of the session's built warehouse."""
     root = tmp_path_factory.mktemp("erasure")
-    data = root / "data"
-    generate(data, people=300, seed=21, end=date(2026, 11, 1))
+    data = built.data
     warehouse = Warehouse(root / "warehouse")
-    warehouse.ensure()
-    load_sources(data, warehouse.database, warehouse.pipelines_dir)
-    build(warehouse, DEFINITIONS_DIR, as_of=AS_OF, quiet=True)
+    shutil.copytree(built.warehouse.root, warehouse.root)
+    publish(warehouse, "before-erasure")  # BI's copy must be cleaned too
     victims = _victims(data)
     traces = _traces(victims, warehouse.database)
     people_before = query(warehouse.database, "select count(*) from marts.dim_person")[0][0]
@@ -211,6 +210,7 @@ def test_no_trace_of_erased_people_in_any_table_or_file(erased: dict) -> None:
     traces = erased["traces"]
     assert traces["text"] and traces["ids"] and traces["names"]
     assert _found_in_tables(warehouse.database, traces) == []
+    assert _found_in_tables(published_database(warehouse), traces) == []
     assert _found_in_files(warehouse.root, traces) == []
     # Everyone else is still there, and the gate still passes.
     people = query(warehouse.database, "select count(*) from marts.dim_person")[0][0]

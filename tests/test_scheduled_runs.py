@@ -149,7 +149,9 @@ def test_runs_are_logged(baseline: Warehouse) -> None:
         text=True,
         check=True,
     )
-    assert listing.stdout.count("succeeded") == 2 and "publish succeeded" in listing.stdout
+    lines = listing.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(" succeeded " in line and "publish succeeded" in line for line in lines)
 
 
 def test_killed_at_every_step_the_next_run_repairs_everything(
