@@ -313,6 +313,22 @@ def _render(header: list[str], rows: list[list[Any]]) -> str:
     return out.getvalue()
 
 
+def _criterion_row(definition: LeadDefinition, c: Criterion, kind: str) -> list[Any]:
+    """A criterion as a seed row: definition, id, kind (or refer dimension), the test and
+    its points."""
+    return [
+        definition.name,
+        c.id,
+        kind,
+        c.attribute,
+        c.operator,
+        c.value_text(),
+        c.value_number(),
+        c.points,
+        c.description,
+    ]
+
+
 def seed_files(definitions: DefinitionSet | LeadDefinition) -> dict[str, str]:
     """CSV text of each generated seed, by file name; every row names its definition."""
     if isinstance(definitions, LeadDefinition):
@@ -320,17 +336,7 @@ def seed_files(definitions: DefinitionSet | LeadDefinition) -> dict[str, str]:
     criteria, rules, thresholds, segments, nurture, refer = [], [], [], [], [], []
     for d in definitions.definitions:
         criteria += [
-            [
-                d.name,
-                c.id,
-                kind,
-                c.attribute,
-                c.operator,
-                c.value_text(),
-                c.value_number(),
-                c.points,
-                c.description,
-            ]
+            _criterion_row(d, c, kind)
             for kind, items in (("fit", d.fit), ("knockout", d.knockouts))
             for c in items
         ]
@@ -377,20 +383,7 @@ def seed_files(definitions: DefinitionSet | LeadDefinition) -> dict[str, str]:
             [d.name, h.id, n, h.days, h.min_interest_level, h.description or h.id]
             for n, h in enumerate(d.nurture, 1)
         ]
-        refer += [
-            [
-                d.name,
-                c.id,
-                c.dimension,
-                c.attribute,
-                c.operator,
-                c.value_text(),
-                c.value_number(),
-                c.points,
-                c.description,
-            ]
-            for c in d.refer
-        ]
+        refer += [_criterion_row(d, c, c.dimension) for c in d.refer]
     condition = ["attribute", "operator", "value_text", "value_number"]
     return {
         "lead_fit_criteria.csv": _render(

@@ -729,29 +729,20 @@ class _Generator:
                 if at < self.end_ts:
                     engagement_id += 1
                     calls.append(
-                        self._engagement(
+                        self._call(
                             engagement_id,
                             person,
                             at,
                             "Hot lead call",
-                            hs_call_title="Call back after contact form",
-                            hs_call_disposition="f240bbac-87c9-4f6e-bf70-924b57d47db7",
-                            hs_call_duration=str(rng.randint(60_000, 900_000)),
+                            "Call back after contact form",
+                            900,
                         )
                     )
             if person.lead_status in ("IN_PROGRESS", "CONNECTED", "BAD_TIMING", "UNQUALIFIED"):
                 engagement_id += 1
                 at = (person.identified_at or person.created_at) + rng.randint(600, 3 * DAY)
                 calls.append(
-                    self._engagement(
-                        engagement_id,
-                        person,
-                        at,
-                        "Discovery call",
-                        hs_call_title="Discovery call",
-                        hs_call_disposition="f240bbac-87c9-4f6e-bf70-924b57d47db7",
-                        hs_call_duration=str(rng.randint(60_000, 1_800_000)),
-                    )
+                    self._call(engagement_id, person, at, "Discovery call", "Discovery call", 1_800)
                 )
                 engagement_id += 1
                 feedback = {
@@ -862,6 +853,20 @@ class _Generator:
                 }
             )
         return {"recipient": person.email.lower(), "subscriptionStatuses": statuses}
+
+    def _call(
+        self, number: int, person: _Person, at: float, activity: str, title: str, seconds: int
+    ) -> dict:
+        """A connected sales call lasting one minute to ``seconds``."""
+        return self._engagement(
+            number,
+            person,
+            at,
+            activity,
+            hs_call_title=title,
+            hs_call_disposition="f240bbac-87c9-4f6e-bf70-924b57d47db7",
+            hs_call_duration=str(self.rng.randint(60_000, seconds * 1000)),
+        )
 
     def _engagement(
         self, number: int, person: _Person, at: float, activity: str | None, **props: str
