@@ -26,6 +26,7 @@ def test_help_explains_every_command() -> None:
         "run",
         "runs",
         "erase",
+        "calibrate",
     }
     assert [g.name for g in app.registered_groups] == ["report"]
     report = runner.invoke(app, ["report", "consent", "--help"])
