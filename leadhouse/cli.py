@@ -612,10 +612,10 @@ def erase(
 
     Deletes their rows from raw, derived and quarantine tables, adds salted hashes of
     their identifiers to the suppression list, logs the request in audit.erasure_log,
-    rebuilds the models and compacts the database file.
+    rebuilds the models, compacts the database file and republishes it. Waits for no
+    scheduled run: exits 6 while one is active.
     """
-    from leadhouse.erasure import compact
-    from leadhouse.erasure import erase as run_erasure
+    from leadhouse.runner import RunBusy, run_lock
 
     target = Warehouse.from_env(warehouse)
     if not target.database.exists():
@@ -625,6 +625,21 @@ def erase(
         addresses += _addresses_from(file)
     if not addresses:
         raise _fail("give --email ADDRESS or --file LIST.csv", EXIT_BAD_INPUT)
+    try:
+        # Erasure writes the working database: never alongside a scheduled run.
+        with run_lock(target):
+            _erase_locked(target, addresses, definition, requested_by)
+    except RunBusy as error:
+        raise _fail(f"{error}; erase again when it has finished", EXIT_BUSY) from error
+
+
+def _erase_locked(
+    target: Warehouse, addresses: list[str], definition: Path, requested_by: str
+) -> None:
+    from leadhouse.erasure import compact
+    from leadhouse.erasure import erase as run_erasure
+    from leadhouse.runner import publish, published_database
+
     report = run_erasure(target.database, addresses, requested_by=requested_by)
     OUTPUT.say(
         f"Erasure {report.request_id}: {len(addresses)} address(es), {report.people} "
@@ -637,12 +652,9 @@ def erase(
         _build(target, definition, None)
     compact(target.database)
     OUTPUT.say("Database compacted; the suppression list keeps them out of every later load.")
-    from leadhouse.runner import publish, published_database, run_lock
-
     if published_database(target).exists():
         # The published copy BI reads still holds them: replace it now, not at the next run.
-        with run_lock(target):
-            version = publish(target, f"erasure-{report.request_id}")
+        version = publish(target, f"erasure-{report.request_id}")
         OUTPUT.say(f"Republished {published_database(target)} (version {version}).")
 
 
