@@ -222,3 +222,21 @@ def test_failing_checks_keep_the_previous_publish(
         warehouse.database, "select status, exit_code from audit.runs order by started_at desc"
     )[0]
     assert last == ("checks_failed", EXIT_CHECKS_FAILED)
+
+
+def test_secrets_are_redacted_from_messages_and_json_logs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run above never prints its token; this shows redaction would catch it if an
+    error message carried it (dlt and HTTP errors can include headers)."""
+    from leadhouse.runner import Output, redact
+
+    monkeypatch.setenv("SOURCES__CRM__ACCESS_TOKEN", "pat-eu1-0123456789")
+    message = "401 from https://api.hubapi.com with token pat-eu1-0123456789"
+    assert "pat-eu1-0123456789" not in redact(message)
+    assert redact("Authorization: Bearer abcdef0123456789xyz") == "Authorization: Bearer ***"
+    Output("json").event("step_failed", error=message)
+    Output("human").say(message)
+    printed = capsys.readouterr().out
+    assert "pat-eu1-0123456789" not in printed and printed.count("***") == 2
+    assert json.loads(printed.splitlines()[0])["event"] == "step_failed"
