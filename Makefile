@@ -9,12 +9,15 @@ DATA ?= data/demo
 WAREHOUSE ?= warehouse
 PEOPLE ?= 2000
 SEED ?= 42
+SCALE ?= S
+REPEAT ?= 3
 
-.PHONY: help install run test lint format clean
+.PHONY: help install run test lint format clean bench
 
 help:
 	@echo "make run     generate ~$(PEOPLE) synthetic people, load, build, check, summarise"
 	@echo "make test    install if needed and run the whole test suite (pytest)"
+	@echo "make bench   benchmark (SCALE=S|M|L, REPEAT=3) into bench/results/"
 	@echo "make lint    ruff, mypy and sqlfluff"
 	@echo "make format  apply ruff formatting"
 	@echo "make clean   remove generated data, the warehouse and the virtualenv"
@@ -34,6 +37,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
+bench: $(STAMP)
+	$(BIN)/leadhouse bench --scale $(SCALE) --repeat $(REPEAT)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -45,4 +51,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(DATA) $(WAREHOUSE) $(VENV) dbt_project/target dbt_project/logs
+	rm -rf $(DATA) $(WAREHOUSE) bench/work $(VENV) dbt_project/target dbt_project/logs

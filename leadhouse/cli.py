@@ -671,5 +671,41 @@ def _addresses_from(path: Path) -> list[str]:
     return [row[0] for row in rows if row and row[0].strip()]
 
 
+@app.command()
+def bench(
+    scale: Annotated[
+        str,
+        typer.Option("--scale", help="S (10 k people), M (100 k), L (1 M); XS is a smoke test."),
+    ] = "S",
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="Runs of every step.")] = 3,
+    work: Annotated[
+        Path, typer.Option("--work", help="Scratch folder (data and warehouses; emptied).")
+    ] = Path("bench/work"),
+    out: Annotated[Path, typer.Option("--out", help="Where results go.")] = Path("bench/results"),
+    tutorial: Annotated[
+        bool,
+        typer.Option(
+            "--tutorial/--no-tutorial", help="Also time the tutorial-style pipeline (slow at L)."
+        ),
+    ] = True,
+) -> None:
+    """Benchmark Leadhouse against DuckDB's own readers and raw SQL (see bench/README.md).
+
+    Writes bench-<scale>.md and bench-<scale>.json with the ratios first.
+    """
+    from bench.core import SCALES, run_bench
+
+    if scale not in SCALES:
+        raise _fail(f"--scale must be one of {', '.join(SCALES)}", EXIT_BAD_INPUT)
+    report = run_bench(scale, repeat, work, out, tutorial=tutorial)
+    for ratio in report["ratios"].values():
+        verdict = "met" if ratio["met"] else "MISSED"
+        bound = "<=" if ratio["direction"] == "max" else ">="
+        OUTPUT.say(
+            f"{ratio['what']}: {ratio['value']:.2f} (goal {bound} {ratio['goal']}) {verdict}"
+        )
+    OUTPUT.say(f"Results: {out / f'bench-{scale}.md'}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())

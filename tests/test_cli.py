@@ -27,6 +27,7 @@ def test_help_explains_every_command() -> None:
         "runs",
         "erase",
         "calibrate",
+        "bench",
     }
     assert [g.name for g in app.registered_groups] == ["report"]
     report = runner.invoke(app, ["report", "consent", "--help"])
@@ -38,6 +39,13 @@ def test_help_explains_every_command() -> None:
         summary_line = (command.callback.__doc__ or "").strip().splitlines()[0]
         # The command's own explanation is shown (Rich may re-wrap it, so word by word).
         assert summary_line and all(word in sub.output for word in summary_line.split()), name
+
+
+def test_bench_refuses_an_unknown_scale(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["bench", "--scale", "XL", "--work", str(tmp_path / "w")])
+    assert result.exit_code == 2
+    assert "--scale must be one of XS, S, M, L" in result.output
+    assert not (tmp_path / "w").exists()
 
 
 def test_generate_reports_what_it_wrote(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -136,3 +137,39 @@ def test_traits_drive_outcomes(dataset: Path) -> None:
     assert win_rate("champion") > 0.2
     assert win_rate("student") == 0
     assert win_rate("champion") > 5 * win_rate("content_reader")
+
+
+def test_volumes_shift_traffic_without_touching_people(tmp_path: Path) -> None:
+    """The benchmark's mix (more anonymous visits, fewer sends) keeps the same people."""
+    from leadhouse.generate.synthetic import Volumes
+
+    default = generate(tmp_path / "a", people=300, seed=3, end=date(2026, 11, 1))
+    bench = generate(
+        tmp_path / "b",
+        people=300,
+        seed=3,
+        end=date(2026, 11, 1),
+        volumes=Volumes(anonymous_visitors_per_person=2.4, email_sends=3),
+    )
+    assert bench.crm_contacts == default.crm_contacts and bench.companies == default.companies
+    assert bench.web_events > default.web_events * 1.3
+    assert bench.email_events < default.email_events * 0.6
+
+    def people(folder: Path) -> list[str]:
+        # Contact lines carry dirt (truncated lines, upper-case addresses): raw id and e-mail.
+        text = (folder / "crm" / "contacts.jsonl").read_text().lower()
+        return re.findall(r'"id": "\d+", "properties": \{"email": "[^"]*"', text)
+
+    assert people(tmp_path / "a") == people(tmp_path / "b")
+
+
+def test_company_domains_stay_unique_when_short_suffixes_run_out(monkeypatch) -> None:
+    """Large scales exhaust name x suffix combinations; the generator must not loop."""
+    from leadhouse.generate import catalog, synthetic
+
+    monkeypatch.setattr(catalog, "NAME_STEMS", ["Acme"])
+    monkeypatch.setattr(catalog, "NAME_TAILS", ["trans"])
+    gen = synthetic._Generator(Path("unused"), 10, 1, date(2026, 11, 1), 30, synthetic.Volumes())
+    used: set[str] = set()
+    domains = [gen._company(5001 + n, "logistics", used).domain for n in range(300)]
+    assert len(set(domains)) == 300

@@ -127,9 +127,21 @@ def _hex(rng: random.Random, bits: int) -> str:
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
+@dataclass(frozen=True)
+class Volumes:
+    """Traffic mix beyond the people themselves. The defaults are the tests' data set; the
+    benchmark raises anonymous traffic and lowers e-mail sends to reach its event counts."""
+
+    anonymous_visitors_per_person: float = 0.4
+    email_sends: int = 8
+
+
 class _Generator:
-    def __init__(self, out: Path, people: int, seed: int, end: date, days: int) -> None:
+    def __init__(
+        self, out: Path, people: int, seed: int, end: date, days: int, volumes: Volumes
+    ) -> None:
         self.out = out
+        self.volumes = volumes
         self.rng = random.Random(seed)
         # UK companies come from their own stream, so adding them changed nothing else.
         self.uk_rng = random.Random(seed * 7919 + 1)
@@ -199,8 +211,12 @@ class _Generator:
         rng = self.rng
         stem = rng.choice(catalog.NAME_STEMS) + rng.choice(catalog.NAME_TAILS)
         domain = _ascii(stem) + ".pl"
+        attempts = 0
         while domain in used:
-            domain = _ascii(stem) + str(rng.randint(2, 99)) + ".pl"
+            attempts += 1
+            # Large data sets run out of short suffixes: the company number is unique.
+            suffix = str(rng.randint(2, 99)) if attempts <= 20 else str(number)
+            domain = _ascii(stem) + suffix + ".pl"
         used.add(domain)
         long_form, short_form = rng.choices(catalog.LEGAL_FORMS, (0.6, 0.15, 0.1, 0.15))[0]
         in_liquidation = rng.random() < 0.03
@@ -324,7 +340,7 @@ class _Generator:
             self._person_web_events(person)
             if len(self._web) >= WEB_FILE_MAX_LINES:
                 flush()
-        for _ in range(int(self.n_people * 0.4)):
+        for _ in range(int(self.n_people * self.volumes.anonymous_visitors_per_person)):
             self._anonymous_visitor()
             if len(self._web) >= WEB_FILE_MAX_LINES:
                 flush()
@@ -606,7 +622,7 @@ class _Generator:
                 (out / f"sendgrid-events-{file_no:04d}.json").write_text(body, encoding="utf-8")
                 batch = []
 
-        sends = 8
+        sends = self.volumes.email_sends
         span = self.end_ts - self.start_ts
         for n in range(sends):
             category, _subject = catalog.EMAIL_CAMPAIGNS[n % len(catalog.EMAIL_CAMPAIGNS)]
@@ -1261,14 +1277,19 @@ class _Generator:
 
 
 def generate(
-    out_dir: Path, people: int, seed: int, end: date | None = None, days: int = 180
+    out_dir: Path,
+    people: int,
+    seed: int,
+    end: date | None = None,
+    days: int = 180,
+    volumes: Volumes | None = None,
 ) -> GenerateStats:
     """Write a complete synthetic data set for all four sources into ``out_dir``."""
     if people < 1:
         raise ValueError("people must be at least 1")
     started = time.perf_counter()
     end = end or datetime.now(UTC).date()
-    gen = _Generator(Path(out_dir), people, seed, end, days)
+    gen = _Generator(Path(out_dir), people, seed, end, days, volumes or Volumes())
     gen.make_companies()
     gen.make_people()
     gen.write_web()  # sets identified_at, which deals and calls are timed after

@@ -1,0 +1,379 @@
+"""Orchestration of `leadhouse bench`: data, timed steps, ratios, Markdown and JSON.
+
+Each step runs ``repeat`` times from the same starting point, in a fresh process, and is
+reported as median with min-max; the ratios compare medians measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from leadhouse.build import compile_definition, dbt_env, dbt_executable, run_dbt
+from leadhouse.config import DBT_PROJECT_DIR, DEFINITIONS_DIR, REPO_ROOT, Warehouse
+from leadhouse.generate.synthetic import Volumes, generate
+
+END_DATE = date(2026, 11, 1)
+AS_OF = "2026-11-01T12:00:00"
+SEED = 11
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    people: int
+    volumes: Volumes
+
+
+# M and L follow the issue: ~20 web events and ~5 e-mail events per person.
+BENCH_VOLUMES = Volumes(anonymous_visitors_per_person=2.4, email_sends=3)
+SCALES = {
+    "XS": Scale("XS", 1_000, BENCH_VOLUMES),  # smoke test of the benchmark itself
+    "S": Scale("S", 10_000, BENCH_VOLUMES),
+    "M": Scale("M", 100_000, BENCH_VOLUMES),
+    "L": Scale("L", 1_000_000, BENCH_VOLUMES),
+}
+
+# name: (what, goal, "max" when the ratio must stay at or below the goal, "min" at or above)
+GOALS = {
+    "ingest_vs_duckdb_reader": ("ingest / DuckDB read_json+read_csv", 1.25, "max"),
+    "dbt_vs_raw_sql": ("dbt build / compiled SQL as one script", 1.3, "max"),
+    "incremental_vs_full": ("incremental run (+1 % events) / full run", 0.10, "max"),
+    "tutorial_vs_leadhouse": ("tutorial-style run / Leadhouse incremental run", 5.0, "min"),
+    "peak_rss_gb": ("peak RSS of any Leadhouse step, GB", 4.0, "max"),
+}
+LEADHOUSE_STEPS = ("ingest", "dbt_build", "full_run", "incremental_run")
+
+
+def _leadhouse() -> str:
+    candidate = Path(sys.executable).with_name("leadhouse")
+    return str(candidate) if candidate.exists() else "leadhouse"
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """One timed execution in a fresh process tree; fails loudly when the step fails."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.measure", "--", *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+        env=env,
+    )
+    result: dict[str, Any] = json.loads(completed.stdout)
+    # `leadhouse run` exits 1 when blocking checks fail: still a complete, timed run.
+    if result["exit_code"] not in (0, 1):
+        raise RuntimeError(
+            f"benchmark step failed (exit {result['exit_code']}): {' '.join(command)}\n"
+            f"{result['stderr_tail']}{result['stdout_tail']}"
+        )
+    return result
+
+
+def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    seconds = [s["seconds"] for s in samples]
+    return {
+        "median_s": statistics.median(seconds),
+        "min_s": min(seconds),
+        "max_s": max(seconds),
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "runs": len(samples),
+    }
+
+
+def _repeat(times: int, step: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
+    return summarise([step(n) for n in range(times)])
+
+
+def _fresh(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def _copy_warehouse(source: Warehouse, target: Path) -> Warehouse:
+    """A copy of a warehouse folder: the database, the salt and dlt's pipeline state."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source.root, target, ignore=shutil.ignore_patterns("published"))
+    return Warehouse(target.resolve())
+
+
+def add_increment(data: Path, target: Path, share: float = 0.01) -> dict[str, int]:
+    """``target``: the same landing files (hard links: same size and mtime, so they count
+    as loaded) plus new files holding ``share`` of the web and e-mail events again under
+    new ids, as the next delivery would."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(data, target, copy_function=os.link)
+    added = {}
+    for system, pattern, key in (
+        ("web_analytics", "segment-events-0*.jsonl", '"messageId":"'),
+        ("email", "sendgrid-events-0*.json", '"sg_event_id": "'),
+    ):
+        lines = [
+            line
+            for path in sorted((data / system).glob(pattern))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if key in line
+        ]
+        picked = [
+            line.rstrip(",").replace(key, key + "inc-", 1) for line in lines[:: round(1 / share)]
+        ]
+        name = (
+            "segment-events-9999-increment.jsonl"
+            if system == "web_analytics"
+            else ("sendgrid-events-9999-increment.json")
+        )
+        body = "\n".join(picked) + "\n"
+        if system == "email":
+            body = "[\n" + ",\n".join(picked) + "\n]\n"
+        (target / system / name).write_text(body, encoding="utf-8")
+        added[system] = len(picked)
+    return added
+
+
+def machine() -> dict[str, Any]:
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        memory = meminfo.read_text().splitlines()[0].split(":")[1].strip()
+    cpu = platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            ln.split(":")[1].strip()
+            for ln in cpuinfo.read_text().splitlines()
+            if ln.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {p: version(p) for p in ("duckdb", "dlt", "dbt-core", "dbt-duckdb")},
+    }
+
+
+def run_bench(
+    scale_name: str, repeat: int, work: Path, results: Path, tutorial: bool = True
+) -> dict[str, Any]:
+    scale = SCALES[scale_name]
+    work = work.resolve()
+    _fresh(work)
+    lh = _leadhouse()
+    steps: dict[str, dict[str, Any]] = {}
+
+    data = work / "data"
+    stats = generate(data, scale.people, SEED, end=END_DATE, volumes=scale.volumes)
+
+    # 1. Ingest vs DuckDB's readers, each from an empty database.
+    steps["ingest"] = _repeat(
+        repeat,
+        lambda n: measure(
+            [lh, "ingest", "--data", str(data), "--warehouse", str(_fresh(work / f"ingest{n}"))]
+        ),
+    )
+    steps["duckdb_reader"] = _repeat(
+        repeat,
+        lambda n: measure(
+            [
+                sys.executable,
+                "-m",
+                "bench.anchor",
+                str(data),
+                str(_fresh(work / f"anchor{n}") / "a.duckdb"),
+            ]
+        ),
+    )
+    ingested = Warehouse(work / "ingest0")
+
+    # 2. dbt build vs the compiled SQL, both from the same seeded copy of the raw data.
+    compile_definition(DEFINITIONS_DIR)
+    seeded = _copy_warehouse(ingested, work / "seeded")
+    run_dbt(seeded, ["seed"], as_of=AS_OF, quiet=True)
+    vars_ = json.dumps({"as_of": AS_OF})
+    dbt_args = ["build", "--exclude", "resource_type:seed", "test_type:unit", "--vars", vars_]
+
+    def dbt_step(n: int) -> dict[str, Any]:
+        target = _copy_warehouse(seeded, work / f"dbt{n}")
+        command = [dbt_executable(), *dbt_args, "--project-dir", str(DBT_PROJECT_DIR)]
+        return measure(command, env=dbt_env(target))
+
+    steps["dbt_build"] = _repeat(repeat, dbt_step)
+    manifest = work / "dbt0" / "dbt_target" / "manifest.json"
+    steps["raw_sql"] = _repeat(
+        repeat,
+        lambda n: measure(
+            [
+                sys.executable,
+                "-m",
+                "bench.rawsql",
+                str(manifest),
+                str(_copy_warehouse(seeded, work / f"raw{n}").database),
+            ]
+        ),
+    )
+
+    # 3. A full run from nothing vs the next run after 1 % new events.
+    increment = work / "data_increment"
+    added = add_increment(data, increment)
+    run_args = ["--as-of", AS_OF]
+    steps["full_run"] = _repeat(
+        repeat,
+        lambda n: measure(
+            [
+                lh,
+                "run",
+                "--data",
+                str(data),
+                "--warehouse",
+                str(_fresh(work / f"full{n}")),
+                *run_args,
+            ]
+        ),
+    )
+    steps["incremental_run"] = _repeat(
+        repeat,
+        lambda n: measure(
+            [
+                lh,
+                "run",
+                "--data",
+                str(increment),
+                "--warehouse",
+                str(_copy_warehouse(Warehouse(work / "full0"), work / f"inc{n}").root),
+                *run_args,
+            ]
+        ),
+    )
+
+    # 4. The tutorial-style pipeline on the same data (full reload and rebuild every run).
+    if tutorial:
+        steps["tutorial_run"] = _repeat(
+            repeat,
+            lambda n: measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.tutorial",
+                    str(data),
+                    str(_fresh(work / f"tutorial{n}")),
+                    AS_OF,
+                ]
+            ),
+        )
+
+    ratios = {
+        "ingest_vs_duckdb_reader": steps["ingest"]["median_s"] / steps["duckdb_reader"]["median_s"],
+        "dbt_vs_raw_sql": steps["dbt_build"]["median_s"] / steps["raw_sql"]["median_s"],
+        "incremental_vs_full": steps["incremental_run"]["median_s"] / steps["full_run"]["median_s"],
+        "peak_rss_gb": max(steps[k]["peak_rss_mb"] for k in LEADHOUSE_STEPS) / 1024,
+    }
+    if tutorial:
+        ratios["tutorial_vs_leadhouse"] = (
+            steps["tutorial_run"]["median_s"] / steps["incremental_run"]["median_s"]
+        )
+    report = {
+        "scale": scale_name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "ratios": {key: judged(key, value) for key, value in ratios.items()},
+        "data": {
+            "people": stats.crm_contacts,
+            "web_events": stats.web_events,
+            "email_events": stats.email_events,
+            "companies": stats.companies,
+            "increment": added,
+        },
+        "steps": steps,
+        "machine": machine(),
+        "not_measured": [] if tutorial else ["tutorial-style pipeline (--no-tutorial)"],
+    }
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"bench-{scale_name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (results / f"bench-{scale_name}.md").write_text(markdown(report, results))
+    return report
+
+
+def judged(key: str, value: float) -> dict[str, Any]:
+    what, goal, direction = GOALS[key]
+    met = value <= goal if direction == "max" else value >= goal
+    return {"value": value, "goal": goal, "direction": direction, "met": met, "what": what}
+
+
+def _scaling(results: Path) -> list[str]:
+    """Seconds per million events of each step, over every scale measured so far."""
+    reports = []
+    for name in SCALES:
+        path = results / f"bench-{name}.json"
+        if path.exists():
+            reports.append(json.loads(path.read_text()))
+    if len(reports) < 2:
+        return []
+    lines = ["", "## Growth across scales (seconds per million web + e-mail events)", ""]
+    keys = list(reports[0]["steps"])
+    lines.append("| scale | events | " + " | ".join(keys) + " |")
+    lines.append("|---" * (len(keys) + 2) + "|")
+    for r in reports:
+        events = r["data"]["web_events"] + r["data"]["email_events"]
+        per = [f"{r['steps'][k]['median_s'] / events * 1e6:.1f}" for k in keys if k in r["steps"]]
+        lines.append(f"| {r['scale']} | {events:,} | " + " | ".join(per) + " |")
+    return lines
+
+
+def markdown(report: dict[str, Any], results: Path) -> str:
+    lines = [
+        f"# Leadhouse benchmark, scale {report['scale']} ({report['measured_at']})",
+        "",
+        "## Ratios (medians measured side by side in this run)",
+        "",
+        "| ratio | value | goal | met |",
+        "|---|---|---|---|",
+    ]
+    for ratio in report["ratios"].values():
+        met = "yes" if ratio["met"] else "**no**"
+        bound = "≤" if ratio["direction"] == "max" else "≥"
+        lines.append(
+            f"| {ratio['what']} | {ratio['value']:.2f} | {bound} {ratio['goal']} | {met} |"
+        )
+    lines += [
+        "",
+        "## Steps",
+        "",
+        "| step | median s | min-max s | peak RSS MB |",
+        "|---|---|---|---|",
+    ]
+    for name, step in report["steps"].items():
+        lines.append(
+            f"| {name} | {step['median_s']:.2f} | {step['min_s']:.2f}-{step['max_s']:.2f} "
+            f"| {step['peak_rss_mb']:.0f} |"
+        )
+    data = report["data"]
+    lines += [
+        "",
+        f"Data: {data['people']:,} people, {data['companies']:,} companies, "
+        f"{data['web_events']:,} web events, {data['email_events']:,} e-mail events; "
+        f"increment {data['increment']}. Each step ran {report['repeat']} times.",
+    ]
+    m = report["machine"]
+    lines += [
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['os']}, "
+        f"Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+    ]
+    if report["not_measured"]:
+        lines += ["", "Not measured: " + "; ".join(report["not_measured"])]
+    lines += _scaling(results)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,157 @@
+"""The benchmark's own parts (no timings are asserted: performance is `make bench`'s job)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from bench import anchor, core, rawsql
+from tests.conftest import Built, query
+
+
+def test_raw_sql_script_rebuilds_every_model_exactly_as_dbt_did(built: Built, tmp_path: Path):
+    """The 'dbt overhead' comparison is only fair if the script computes the same tables."""
+    copy = tmp_path / "leadhouse.duckdb"
+    shutil.copy(built.warehouse.database, copy)
+    manifest = built.warehouse.dbt_target_dir / "manifest.json"
+    counts = rawsql.run(manifest, copy)
+    assert counts["models"] > 30 and counts["tests"] > 100
+
+    marts = query(
+        built.warehouse.database,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema like '%marts' and table_type = 'BASE TABLE'",
+    )
+    assert len(marts) >= 10
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"attach '{built.warehouse.database}' as dbt_built (read_only)")
+        for schema, table in marts:
+            ours = f"leadhouse.{schema}.{table}"
+            theirs = f"dbt_built.{schema}.{table}"
+            rows = con.execute(f"select count(*) from {ours}").fetchone()[0]
+            assert rows == con.execute(f"select count(*) from {theirs}").fetchone()[0], table
+            differ = con.execute(
+                f"select count(*) from (select * from {ours} except select * from {theirs})"
+            ).fetchone()[0]
+            assert differ == 0, f"{table}: {differ} rows differ from dbt's build"
+
+
+def test_raw_sql_orders_models_by_dependency_and_keeps_views():
+    def node(name: str, materialized: str, parents: list[str]) -> dict:
+        return {
+            "resource_type": "model",
+            "config": {"materialized": materialized},
+            "depends_on": {"nodes": parents},
+            "database": "memory",
+            "schema": "main",
+            "relation_name": f"memory.main.{name}",
+            "compiled_code": f"select 1 as n /* {name} */",
+        }
+
+    manifest = {
+        "nodes": {
+            "model.p.c": node("c", "view", ["model.p.b"]),
+            "model.p.b": node("b", "table", ["model.p.a"]),
+            "model.p.a": node("a", "incremental", ["seed.p.s"]),
+            "model.p.e": node("e", "ephemeral", []),
+            "test.p.t": {"resource_type": "test", "compiled_code": "select * from memory.main.c"},
+        }
+    }
+    sql, models, tests = rawsql.script(manifest)
+    assert (models, tests) == (3, 1)
+    assert sql.index("/* a */") < sql.index("/* b */") < sql.index("/* c */")
+    assert "create or replace view memory.main.c" in sql
+    assert "/* e */" not in sql
+    con = duckdb.connect()
+    con.execute(sql)
+    assert con.execute("select n from memory.main.c").fetchall() == [(1,)]
+
+
+def test_anchor_loads_files_and_counts_the_ones_duckdb_refuses(tmp_path: Path):
+    data = tmp_path / "data"
+    (data / "web_analytics").mkdir(parents=True)
+    (data / "email").mkdir()
+    (data / "company_registry").mkdir()
+    (data / "web_analytics" / "a.jsonl").write_text('{"x": 1}\n{"x": 2}\n{"x": \n')
+    (data / "email" / "b.json").write_text('[{"e": 1}, {"e": 2}, {"e": 3}]')
+    (data / "email" / "broken.json").write_text('[{"e": 1}, {"e"')
+    (data / "company_registry" / "c.csv").write_text("nip,name\n1,a\n")
+    (data / "company_registry" / "d.xml").write_text("<a/>")
+    result = anchor.load(data, tmp_path / "a.duckdb")
+    # DuckDB's ignore_errors turns the malformed line into a row of nulls (3 rows, not 2);
+    # the XML file is one row of text; the truncated JSON array is refused.
+    assert result == {"rows": 3 + 3 + 1 + 1, "files_refused": 1}
+
+
+def test_increment_adds_one_percent_new_ids_and_keeps_loaded_files_unchanged(
+    built: Built, tmp_path: Path
+):
+    target = tmp_path / "inc"
+    added = core.add_increment(built.data, target)
+    web = (target / "web_analytics" / "segment-events-9999-increment.jsonl").read_text()
+    lines = web.splitlines()
+    assert len(lines) == added["web_analytics"] > 100
+    assert all('"messageId":"inc-' in line for line in lines)
+    emails = json.loads((target / "email" / "sendgrid-events-9999-increment.json").read_text())
+    assert len(emails) == added["email"] > 10
+    assert all(e["sg_event_id"].startswith("inc-") for e in emails)
+    original = built.data / "web_analytics" / "segment-events-0001.jsonl"
+    linked = target / "web_analytics" / "segment-events-0001.jsonl"
+    assert os.stat(original).st_mtime == os.stat(linked).st_mtime  # seen as already loaded
+    total = sum(
+        1
+        for path in (built.data / "web_analytics").glob("segment-events-0*.jsonl")
+        for line in path.read_text().splitlines()
+        if '"messageId":"' in line
+    )
+    assert abs(added["web_analytics"] - total / 100) <= 1
+
+
+def test_measure_reports_time_rss_and_exit_code():
+    command = [sys.executable, "-c", "x = bytearray(80_000_000); raise SystemExit(3)"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.measure", "--", *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(completed.stdout)
+    assert result["exit_code"] == 3
+    assert result["peak_rss_mb"] > 75
+    assert result["seconds"] > 0
+
+
+def test_report_puts_ratios_first_and_judges_goals(tmp_path: Path):
+    step = {"median_s": 2.0, "min_s": 1.0, "max_s": 3.0, "peak_rss_mb": 100.0, "runs": 3}
+    report = {
+        "scale": "S",
+        "measured_at": "2026-11-23T00:00:00+00:00",
+        "repeat": 3,
+        "ratios": {
+            key: core.judged(key, goal * 2 if direction == "max" else goal / 2)
+            for key, (_, goal, direction) in core.GOALS.items()
+        },
+        "data": {
+            "people": 10,
+            "companies": 3,
+            "web_events": 1_000_000,
+            "email_events": 0,
+            "increment": {},
+        },
+        "steps": {"ingest": step},
+        "machine": core.machine(),
+        "not_measured": [],
+    }
+    text = core.markdown(report, tmp_path)
+    assert text.index("## Ratios") < text.index("## Steps") < text.index("Machine:")
+    assert text.count("**no**") == len(core.GOALS)
+    assert "| ingest | 2.00 | 1.00-3.00 | 100 |" in text
+    assert "| tutorial-style run / Leadhouse incremental run | 2.50 | ≥ 5.0 | **no** |" in text
+    assert core.judged("tutorial_vs_leadhouse", 6.0)["met"]
+    assert core.judged("dbt_vs_raw_sql", 1.2)["met"]
