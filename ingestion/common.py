@@ -17,6 +17,7 @@ from typing import Any
 
 import dlt
 import fsspec
+import numpy as np
 import orjson
 import pyarrow as pa
 from fsspec import AbstractFileSystem
@@ -171,6 +172,65 @@ class LandingFile:
         with self.open("rb") as handle:
             data: bytes = handle.read()
             return data
+
+
+# Bytes read per step when a file is streamed line by line into Arrow.
+LINE_CHUNK_BYTES = 32 * 1024 * 1024
+
+
+def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Iterator[pa.Table]:
+    """Stream a text file as Arrow tables of (``line_number``, ``line``), a chunk at a time.
+
+    Lines are cut at the file's own newline bytes, never split across chunks, and keep
+    their numbers in the file, so rejects can point at the exact line. The Arrow strings
+    are views on the bytes read (no Python string per line) and keep their line ending,
+    which JSON parsers treat as whitespace. Memory stays at about two chunks whatever the
+    file size. A chunk that is not valid UTF-8 is decoded with replacement characters, so
+    its bad lines fail their parse with the replaced text as evidence.
+    """
+    first_line = 1
+    rest = b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(chunk_bytes)
+            data = rest + block
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if cut == 0:  # one line longer than a chunk: keep reading
+                rest = data
+                continue
+            rest = data[cut:]
+            lines = _lines_array(data[:cut])
+            yield pa.table(
+                {
+                    "line_number": pa.array(
+                        np.arange(first_line, first_line + len(lines), dtype=np.int64)
+                    ),
+                    "line": lines,
+                }
+            )
+            first_line += len(lines)
+            if not block:
+                return
+
+
+def _lines_array(data: bytes) -> pa.Array:
+    """The lines of ``data`` (each with its newline) as an Arrow string array."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")) + 1
+    if not len(ends) or ends[-1] != len(data):
+        ends = np.append(ends, len(data))  # a last line without a newline
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    lines = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
+    try:
+        lines.validate(full=True)  # UTF-8 check, in C++
+    except pa.ArrowInvalid:
+        text = data.decode("utf-8", "replace").split("\n")
+        lines = pa.array(
+            [line + "\n" for line in text[:-1]] + ([text[-1]] if text[-1] else []),
+            type=pa.large_string(),
+        )
+    return lines
 
 
 def landing_root(location: str | Path) -> tuple[AbstractFileSystem, str]:

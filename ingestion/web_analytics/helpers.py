@@ -1,128 +1,191 @@
-"""Parse Segment-spec JSON lines into Arrow batches, rejecting what cannot be used."""
+"""Parse Segment-spec JSON lines into Arrow batches, rejecting what cannot be used.
+
+The parse runs in an in-process DuckDB, column at a time: one JSON parse per line
+(``json_transform`` to a fixed structure), the reject reason computed by a ``CASE`` in
+the same pass. Python only cuts the file into lines (``line_chunks``) and hands rows
+over as Arrow, so the per-event cost is DuckDB's, not the interpreter's. Rejected lines
+keep their line number and raw text for the quarantine.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
+import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingestion.common import ColumnBatches, LandingFile, Reject, is_future
+from ingestion.common import FUTURE_TOLERANCE, LandingFile, Reject, line_chunks
 from ingestion.web_analytics.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
+# Rows per record batch handed to DuckDB: its unit of parallel work.
+PARALLEL_ROWS = 8_192
+
+# The part of a Segment call that is loaded; everything else in the line is ignored.
+# Scalars are read as text (a numeric userId becomes "123"); JSON keeps nested values.
+_PAGE = {"path": "VARCHAR", "url": "VARCHAR", "title": "VARCHAR", "referrer": "VARCHAR"}
+_STRUCTURE = orjson.dumps(
+    {
+        "messageId": "VARCHAR",
+        "type": "VARCHAR",
+        "event": "VARCHAR",
+        "name": "VARCHAR",
+        "anonymousId": "VARCHAR",
+        "userId": "VARCHAR",
+        "groupId": "VARCHAR",
+        "previousId": "VARCHAR",
+        "timestamp": "VARCHAR",
+        "sentAt": "VARCHAR",
+        "receivedAt": "VARCHAR",
+        "properties": "JSON",
+        "traits": "JSON",
+        "context": {
+            "page": _PAGE,
+            "campaign": {"name": "VARCHAR", "source": "VARCHAR", "medium": "VARCHAR"},
+            "traits": "JSON",
+            "consent": {"categoryPreferences": "JSON"},
+        },
+    }
+).decode()
+_PAGE_FROM_PROPERTIES = orjson.dumps(_PAGE).decode()
+_TYPES = ", ".join(f"'{kind}'" for kind in sorted(EVENT_TYPES))
+# ISO 8601 with a time and an explicit offset: a naive time has no defined instant.
+_ISO_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        # Parquet writers store UTC instants, sometimes without the zone.
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+def _instant(column: str) -> str:
+    return (
+        f"case when regexp_full_match({column}, '{_ISO_WITH_OFFSET}') "
+        f"then try_cast({column} as timestamptz) end"
+    )
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
+def _json_or_null(expression: str) -> str:
+    """Empty objects, arrays and falsy scalars carry no information: store NULL."""
+    falsy = "'{}', '[]', '\"\"', 'null', 'false', '0'"
+    return f"case when {expression} in ({falsy}) then null else {expression} end"
 
 
-def _json_text(value: Any) -> str | None:
-    if not value:
-        return None
-    return orjson.dumps(value).decode()
+# One JSON parse per line: `calls` is materialised so that json_transform is not repeated
+# for every field read from it. Reasons are checked in order; the first that applies is
+# the one recorded. The raw line is returned only for rejected lines.
+_SQL = f"""
+with calls as materialized (
+    select line_number, line, json_valid(line) as is_json,
+        case when json_valid(line) then json_transform(line, '{_STRUCTURE}') end as e
+    from chunk
+), typed as (
+    select line_number, line, is_json, e,
+        {_instant("e.timestamp")} as ts,
+        -- A page call without context.page carries the page in its properties.
+        case when e.type = 'page'
+            and coalesce(e.context.page.path, e.context.page.url, e.context.page.title) is null
+            then json_transform(e.properties, '{_PAGE_FROM_PROPERTIES}') end as page_props
+    from calls
+), judged as (
+    select *,
+        case
+            when not is_json then 'malformed JSON'
+            -- json_transform reads anything but an object as all NULLs: ask only then.
+            when coalesce(e.messageId, '') = '' and json_type(line) <> 'OBJECT'
+                then 'not a JSON object'
+            when coalesce(e.messageId, '') = '' then 'missing messageId'
+            when e.type is null or e.type not in ({_TYPES})
+                then 'unknown event type: ' || coalesce('''' || e.type || '''', 'None')
+            when e.type = 'track' and coalesce(e.event, '') = ''
+                then 'track call without event name'
+            when coalesce(e.anonymousId, '') = '' and coalesce(e.userId, '') = ''
+                then 'neither anonymousId nor userId'
+            when ts is null
+                then 'invalid timestamp: ' || coalesce('''' || e.timestamp || '''', 'None')
+            when ts > $future then 'timestamp in the future: ' || e.timestamp
+        end as reject_reason
+    from typed
+)
+select
+    line_number,
+    reject_reason,
+    case when reject_reason is not null then line end as line,
+    e.messageId as message_id,
+    e.type as type,
+    e.event as event,
+    e.name as name,
+    e.anonymousId as anonymous_id,
+    e.userId as user_id,
+    e.groupId as group_id,
+    e.previousId as previous_id,
+    ts as timestamp,
+    {_instant("e.sentAt")} as sent_at,
+    {_instant("e.receivedAt")} as received_at,
+    coalesce(e.context.page.path, page_props.path) as page_path,
+    coalesce(e.context.page.url, page_props.url) as page_url,
+    coalesce(e.context.page.title, page_props.title) as page_title,
+    nullif(coalesce(e.context.page.referrer, page_props.referrer), '') as page_referrer,
+    e.context.campaign.name as campaign_name,
+    e.context.campaign.source as campaign_source,
+    e.context.campaign.medium as campaign_medium,
+    {_json_or_null("e.properties")} as properties,
+    {_json_or_null("coalesce(" + _json_or_null("e.traits") + ", e.context.traits)")} as traits,
+    {_json_or_null("e.context.consent.categoryPreferences")} as consent_preferences,
+    $source_file as source_file
+from judged
+-- Blank lines are skipped, not rejected (trimmed only when not JSON: trim is not free).
+where is_json or trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> ''
+"""
 
 
-def _check(event: Any) -> str | None:
-    """Why an event cannot be loaded, or None when it can."""
-    if not isinstance(event, dict):
-        return "not a JSON object"
-    if not event.get("messageId"):
-        return "missing messageId"
-    kind = event.get("type")
-    if kind not in EVENT_TYPES:
-        return f"unknown event type: {kind!r}"
-    if kind == "track" and not event.get("event"):
-        return "track call without event name"
-    if not event.get("anonymousId") and not event.get("userId"):
-        return "neither anonymousId nor userId"
-    return None
-
-
-def _records(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any, bytes | None]]:
-    """(position, event, raw line) from JSON lines (optionally .gz) or a Parquet file
-    whose columns are the Segment fields (nested as structs)."""
-    if path.suffix == ".parquet":
-        with path.open("rb") as handle:
-            position = 0
-            for batch in pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS):
-                for row in batch.to_pylist():
-                    position += 1
-                    yield position, row, None
+def _lines(path: LandingFile) -> Iterator[pa.Table]:
+    """JSON lines as (line_number, line) tables. Parquet files with the Segment fields as
+    columns are turned into the same JSON lines (row numbers stand in for lines), so
+    there is one definition of a valid event whatever the file format."""
+    if path.suffix != ".parquet":
+        yield from line_chunks(path)
         return
     with path.open("rb") as handle:
-        for line_number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                yield line_number, orjson.loads(raw), raw
-            except orjson.JSONDecodeError as error:
-                rejects.append(
-                    Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw)
-                )
+        position = 0
+        for batch in pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS):
+            # Parquet writers store UTC instants, sometimes without the zone.
+            rows = [
+                orjson.dumps(row, option=orjson.OPT_NAIVE_UTC, default=str).decode()
+                for row in batch.to_pylist()
+            ]
+            numbers = pa.array(range(position + 1, position + len(rows) + 1), type=pa.int64())
+            position += len(rows)
+            yield pa.table({"line_number": numbers, "line": pa.array(rows, type=pa.string())})
+
+
+def _malformed_reason(line: str) -> str:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        return f"malformed JSON: {error}"
+    return "malformed JSON"
 
 
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     """Stream one file: Arrow tables of good events; bad records appended to ``rejects``."""
-    batches = ColumnBatches(EVENT_SCHEMA, BATCH_ROWS)
-    append = {name: values.append for name, values in batches.columns.items()}
-    for line_number, event, raw in _records(path, rejects):
-        reason = _check(event)
-        timestamp = _timestamp(event.get("timestamp")) if reason is None else None
-        if reason is None and timestamp is None:
-            reason = f"invalid timestamp: {event.get('timestamp')!r}"
-        if reason is None and timestamp is not None and is_future(timestamp):
-            reason = f"timestamp in the future: {event.get('timestamp')}"
-        if reason is not None:
-            rejects.append(Reject(RESOURCE, path.name, line_number, reason, raw))
-            continue
-        context = event.get("context") or {}
-        page = context.get("page") or {}
-        if event["type"] == "page" and not page:
-            page = event.get("properties") or {}
-        campaign = context.get("campaign") or {}
-        append["message_id"](event["messageId"])
-        append["type"](event["type"])
-        append["event"](_text(event.get("event")))
-        append["name"](_text(event.get("name")))
-        append["anonymous_id"](_text(event.get("anonymousId")))
-        append["user_id"](_text(event.get("userId")))
-        append["group_id"](_text(event.get("groupId")))
-        append["previous_id"](_text(event.get("previousId")))
-        append["timestamp"](timestamp)
-        append["sent_at"](_timestamp(event.get("sentAt")))
-        append["received_at"](_timestamp(event.get("receivedAt")))
-        append["page_path"](_text(page.get("path")))
-        append["page_url"](_text(page.get("url")))
-        append["page_title"](_text(page.get("title")))
-        append["page_referrer"](_text(page.get("referrer")) or None)
-        append["campaign_name"](_text(campaign.get("name")))
-        append["campaign_source"](_text(campaign.get("source")))
-        append["campaign_medium"](_text(campaign.get("medium")))
-        append["properties"](_json_text(event.get("properties")))
-        append["traits"](_json_text(event.get("traits") or context.get("traits")))
-        consent = context.get("consent") or {}
-        append["consent_preferences"](
-            _json_text(consent.get("categoryPreferences") if isinstance(consent, dict) else None)
-        )
-        append["source_file"](path.name)
-        yield from batches.row_done()
-    yield from batches.rest()
+    future = datetime.now(UTC) + FUTURE_TOLERANCE
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        for lines in _lines(path):
+            # Several record batches let DuckDB parse on every core (one batch = one thread).
+            batches = lines.to_batches(max_chunksize=PARALLEL_ROWS)
+            con.register("chunk", pa.Table.from_batches(batches, schema=lines.schema))
+            params = {"future": future, "source_file": path.name}
+            result = con.execute(_SQL, params).to_arrow_table()
+            con.unregister("chunk")
+            bad = pc.is_valid(result["reject_reason"])
+            for row in (
+                result.filter(bad).select(["line_number", "reject_reason", "line"]).to_pylist()
+            ):
+                reason = row["reject_reason"]
+                if reason == "malformed JSON":
+                    reason = _malformed_reason(row["line"])
+                rejects.append(Reject(RESOURCE, path.name, row["line_number"], reason, row["line"]))
+            good = result.filter(pc.invert(bad)).select(EVENT_SCHEMA.names)
+            if good.num_rows:
+                yield good.cast(EVENT_SCHEMA)

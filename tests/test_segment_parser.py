@@ -1,0 +1,149 @@
+"""The Segment parser's rules, one crafted line each, and the chunked line reader under it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ingestion.common import Reject, landing_files, line_chunks
+from ingestion.web_analytics.helpers import parse_file
+from ingestion.web_analytics.settings import EVENT_SCHEMA
+
+NOW = datetime.now(UTC)
+
+
+def _file(folder: Path, name: str) -> object:
+    (match,) = [f for f in landing_files(folder, (name,)) if f.name == name]
+    return match
+
+
+def _event(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "type": "track",
+        "event": "Pricing Viewed",
+        "messageId": "m-1",
+        "anonymousId": "a-1",
+        "timestamp": "2026-10-21T07:23:26.466Z",
+    }
+    return {k: v for k, v in (base | fields).items() if v is not ...}
+
+
+def _parse(tmp_path: Path, lines: list[str]) -> tuple[list[dict[str, object]], list[Reject]]:
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rejects: list[Reject] = []
+    tables = list(parse_file(_file(tmp_path, "events.jsonl"), rejects))
+    assert all(t.schema == EVENT_SCHEMA for t in tables)
+    return [row for t in tables for row in t.to_pylist()], rejects
+
+
+def test_every_reject_reason_with_its_line_and_raw_text(tmp_path: Path) -> None:
+    future = (NOW + timedelta(days=3)).isoformat()
+    lines = [
+        json.dumps(_event(messageId="good-1")),
+        '{"type": "track", "messageId": "cut-off',
+        "[1, 2, 3]",
+        json.dumps(_event(messageId=...)),
+        json.dumps(_event(messageId="m-2", type="purchase")),
+        json.dumps(_event(messageId="m-3", event="")),
+        json.dumps(_event(messageId="m-4", anonymousId=...)),
+        json.dumps(_event(messageId="m-5", timestamp="2026-10-21T07:23:26")),  # no offset
+        json.dumps(_event(messageId="m-6", timestamp="yesterday")),
+        json.dumps(_event(messageId="m-7", timestamp=future)),
+        "   ",
+        "",
+        json.dumps(_event(messageId="good-2", anonymousId=..., userId=123)),
+    ]
+    rows, rejects = _parse(tmp_path, lines)
+    assert [r["message_id"] for r in rows] == ["good-1", "good-2"]
+    assert rows[1]["user_id"] == "123"  # a numeric userId is kept as text
+    by_line = {r.line_number: r.reason for r in rejects}
+    assert by_line[2].startswith("malformed JSON: ")
+    assert by_line == {
+        2: by_line[2],
+        3: "not a JSON object",
+        4: "missing messageId",
+        5: "unknown event type: 'purchase'",
+        6: "track call without event name",
+        7: "neither anonymousId nor userId",
+        8: "invalid timestamp: '2026-10-21T07:23:26'",
+        9: "invalid timestamp: 'yesterday'",
+        10: f"timestamp in the future: {future}",
+    }
+    assert all(r.file_name == "events.jsonl" for r in rejects)
+    assert {r.line_number: str(r.raw_payload).strip() for r in rejects}[5] == lines[4]
+
+
+def test_fields_are_mapped_as_the_segment_spec_puts_them(tmp_path: Path) -> None:
+    page_in_properties = _event(
+        messageId="p-1",
+        type="page",
+        event=...,
+        properties={"path": "/pricing", "url": "https://x.test/pricing", "title": "Pricing"},
+    )
+    page_in_context = _event(
+        messageId="p-2",
+        type="page",
+        event=...,
+        properties={},
+        context={
+            "page": {"path": "/docs", "url": "u", "title": "Docs", "referrer": ""},
+            "campaign": {"name": "spring", "source": "google", "medium": "cpc"},
+            "traits": {"email": "a@b.test"},
+            "consent": {"categoryPreferences": {"Advertising": False}},
+        },
+        timestamp="2026-10-21 09:00:00+02:00",
+    )
+    rows, rejects = _parse(tmp_path, [json.dumps(page_in_properties), json.dumps(page_in_context)])
+    assert rejects == []
+    first, second = rows
+    assert (first["page_path"], first["page_title"]) == ("/pricing", "Pricing")
+    assert json.loads(str(first["properties"]))["path"] == "/pricing"
+    assert second["page_path"] == "/docs" and second["page_referrer"] is None
+    assert second["properties"] is None  # an empty object carries nothing
+    assert json.loads(str(second["traits"])) == {"email": "a@b.test"}
+    assert json.loads(str(second["consent_preferences"])) == {"Advertising": False}
+    assert (second["campaign_name"], second["campaign_medium"]) == ("spring", "cpc")
+    assert second["timestamp"] == datetime(2026, 10, 21, 7, 0, tzinfo=UTC)
+    assert second["source_file"] == "events.jsonl"
+
+
+def test_parquet_rows_follow_the_same_rules(tmp_path: Path) -> None:
+    good = _event(messageId="q-1", timestamp=datetime(2026, 10, 21, 7, 0))  # naive = UTC
+    bad = _event(messageId="q-2", type="purchase", timestamp=datetime(2026, 10, 21, 7, 0))
+    pq.write_table(pa.Table.from_pylist([good, bad]), tmp_path / "events.parquet")
+    rejects: list[Reject] = []
+    rows = [
+        row
+        for table in parse_file(_file(tmp_path, "events.parquet"), rejects)
+        for row in table.to_pylist()
+    ]
+    assert [r["message_id"] for r in rows] == ["q-1"]
+    assert rows[0]["timestamp"] == datetime(2026, 10, 21, 7, 0, tzinfo=UTC)
+    assert [(r.line_number, r.reason) for r in rejects] == [(2, "unknown event type: 'purchase'")]
+
+
+@pytest.mark.parametrize("chunk_bytes", [7, 64, 1 << 20])
+def test_line_chunks_keep_lines_whole_and_numbered(tmp_path: Path, chunk_bytes: int) -> None:
+    lines = ["short", "", "a line that is longer than one small chunk", "x" * 100, "zażółć", "end"]
+    (tmp_path / "t.jsonl").write_bytes(("\n".join(lines)).encode())  # no final newline
+    chunks = list(line_chunks(_file(tmp_path, "t.jsonl"), chunk_bytes=chunk_bytes))
+    got = [
+        (number, line)
+        for chunk in chunks
+        for number, line in zip(
+            chunk["line_number"].to_pylist(), chunk["line"].to_pylist(), strict=True
+        )
+    ]
+    assert [n for n, _ in got] == list(range(1, len(lines) + 1))
+    assert [line.rstrip("\n") for _, line in got] == lines
+
+
+def test_line_chunks_replace_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "t.jsonl").write_bytes(b'{"a": 1}\n{"b": "\xff"}\n')
+    (chunk,) = line_chunks(_file(tmp_path, "t.jsonl"))
+    assert chunk["line"].to_pylist() == ['{"a": 1}\n', '{"b": "\ufffd"}\n']
