@@ -48,12 +48,13 @@ SCALES = {
 # name: (what, goal, "max" when the ratio must stay at or below the goal, "min" at or above)
 GOALS = {
     "ingest_vs_duckdb_reader": ("ingest / DuckDB read_json+read_csv", 1.25, "max"),
+    "web_ingest_vs_duckdb_reader": ("web events ingest / DuckDB read_json (issue 3)", 1.25, "max"),
     "dbt_vs_raw_sql": ("dbt build / compiled SQL as one script", 1.3, "max"),
     "incremental_vs_full": ("incremental run (+1 % events) / full run", 0.10, "max"),
     "tutorial_vs_leadhouse": ("tutorial-style run / Leadhouse incremental run", 5.0, "min"),
     "peak_rss_gb": ("peak RSS of any Leadhouse step, GB", 4.0, "max"),
 }
-LEADHOUSE_STEPS = ("ingest", "dbt_build", "full_run", "incremental_run")
+LEADHOUSE_STEPS = ("ingest", "ingest_web", "dbt_build", "full_run", "incremental_run")
 
 
 def _leadhouse() -> str:
@@ -181,25 +182,22 @@ def run_bench(
     data = work / "data"
     stats = generate(data, scale.people, SEED, end=END_DATE, volumes=scale.volumes)
 
-    # 1. Ingest vs DuckDB's readers, each from an empty database.
-    steps["ingest"] = _repeat(
-        repeat,
-        lambda n: measure(
-            [lh, "ingest", "--data", str(data), "--warehouse", str(_fresh(work / f"ingest{n}"))]
-        ),
-    )
-    steps["duckdb_reader"] = _repeat(
-        repeat,
-        lambda n: measure(
-            [
-                sys.executable,
-                "-m",
-                "bench.anchor",
-                str(data),
-                str(_fresh(work / f"anchor{n}") / "a.duckdb"),
-            ]
-        ),
-    )
+    # 1. Ingest vs DuckDB's readers, each from an empty database: every source, then the
+    # web events alone (a landing folder holding only them), which issue 3 sets a goal for.
+    web_only = _fresh(work / "web_only")
+    (web_only / "web_analytics").symlink_to(data / "web_analytics", target_is_directory=True)
+    for suffix, landing in (("", data), ("_web", web_only)):
+
+        def ingest_step(n: int, landing: Path = landing, suffix: str = suffix) -> dict[str, Any]:
+            target = _fresh(work / f"ingest{suffix}{n}")
+            return measure([lh, "ingest", "--data", str(landing), "--warehouse", str(target)])
+
+        def anchor_step(n: int, landing: Path = landing, suffix: str = suffix) -> dict[str, Any]:
+            target = _fresh(work / f"anchor{suffix}{n}") / "a.duckdb"
+            return measure([sys.executable, "-m", "bench.anchor", str(landing), str(target)])
+
+        steps[f"ingest{suffix}"] = _repeat(repeat, ingest_step)
+        steps[f"duckdb_reader{suffix}"] = _repeat(repeat, anchor_step)
     ingested = Warehouse(work / "ingest0")
 
     # 2. dbt build vs the compiled SQL, both from the same seeded copy of the raw data.
@@ -280,6 +278,9 @@ def run_bench(
 
     ratios = {
         "ingest_vs_duckdb_reader": steps["ingest"]["median_s"] / steps["duckdb_reader"]["median_s"],
+        "web_ingest_vs_duckdb_reader": (
+            steps["ingest_web"]["median_s"] / steps["duckdb_reader_web"]["median_s"]
+        ),
         "dbt_vs_raw_sql": steps["dbt_build"]["median_s"] / steps["raw_sql"]["median_s"],
         "incremental_vs_full": steps["incremental_run"]["median_s"] / steps["full_run"]["median_s"],
         "peak_rss_gb": max(steps[k]["peak_rss_mb"] for k in LEADHOUSE_STEPS) / 1024,
@@ -331,7 +332,10 @@ def _scaling(results: Path) -> list[str]:
     lines.append("|---" * (len(keys) + 2) + "|")
     for r in reports:
         events = r["data"]["web_events"] + r["data"]["email_events"]
-        per = [f"{r['steps'][k]['median_s'] / events * 1e6:.1f}" for k in keys if k in r["steps"]]
+        per = [
+            f"{r['steps'][k]['median_s'] / events * 1e6:.1f}" if k in r["steps"] else "–"
+            for k in keys
+        ]
         lines.append(f"| {r['scale']} | {events:,} | " + " | ".join(per) + " |")
     return lines
 
