@@ -333,7 +333,7 @@ def _scaling(results: Path) -> list[str]:
     for r in reports:
         events = r["data"]["web_events"] + r["data"]["email_events"]
         per = [
-            f"{r['steps'][k]['median_s'] / events * 1e6:.1f}" if k in r["steps"] else "–"
+            f"{r['steps'][k]['median_s'] / events * 1e6:.1f}" if k in r["steps"] else "-"
             for k in keys
         ]
         lines.append(f"| {r['scale']} | {events:,} | " + " | ".join(per) + " |")
