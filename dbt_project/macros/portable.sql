@@ -57,3 +57,10 @@
 {% macro spark__safe_cast_integer(expression) -%}
     cast({{ expression }} as int)
 {%- endmacro %}
+
+{#- The end of a validity interval, where an open interval (no end) lasts for ever.
+    Comparing with this instead of `valid_to is null or ...` keeps a range join a hash
+    join on its keys: an `or` in a join condition makes engines compare every pair. -#}
+{% macro interval_end(column) -%}
+    coalesce({{ column }}, cast('9999-12-31 00:00:00' as timestamp))
+{%- endmacro %}

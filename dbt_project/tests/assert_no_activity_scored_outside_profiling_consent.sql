@@ -27,5 +27,5 @@ left join periods
     on
         contributions.person_id = periods.person_id
         and contributions.last_signal_at >= periods.valid_from
-        and (periods.valid_to is null or contributions.last_signal_at < periods.valid_to)
+        and contributions.last_signal_at < {{ interval_end('periods.valid_to') }}
 where periods.person_id is null

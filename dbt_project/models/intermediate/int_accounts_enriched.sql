@@ -95,11 +95,14 @@ matched as (
             when companies.uk_company_number is not null then 'crm_company_number'
         end as registry_match_method
 
+    -- Only a company without a NIP is matched by its web domain. One comparison (a null
+    -- never matches) keeps this a hash join; `nip is null and ...` in a left join's
+    -- condition would make the engine compare every company with every feed row.
     from companies
     left join feed as by_domain
         on
-            companies.nip is null
-            and companies.web_domain = by_domain.web_domain
+            case when companies.nip is null then companies.web_domain end
+            = by_domain.web_domain
 
 ),
 

@@ -57,7 +57,7 @@ signals as (
         on
             signals.person_id = profiling_periods.person_id
             and signals.occurred_at >= profiling_periods.valid_from
-            and (profiling_periods.valid_to is null or signals.occurred_at < profiling_periods.valid_to)
+            and signals.occurred_at < {{ interval_end('profiling_periods.valid_to') }}
     where signals.occurred_at <= {{ as_of_timestamp() }}
 
 ),

@@ -52,20 +52,36 @@ cutoffs as (
 
 pre_deal_scores as (
 
+    -- The join keeps every point up to and including the cutoff, so it stays a hash join
+    -- on person_id; a point exactly at the cutoff counts only when it is the as-of
+    -- evaluation itself (an `or` in the join condition would compare every pair of rows).
     select
         cutoffs.person_id,
         cutoffs.is_won,
-        coalesce(max(timeline.total_score), 0) as peak_score,
-        max(case when timeline.meets_mql then 1 else 0 end) = 1 as met_mql
+        coalesce(
+            max(
+                case
+                    when cutoffs.cutoff_at > timeline.evaluated_at or timeline.is_as_of
+                        then timeline.total_score
+                end
+            ),
+            0
+        ) as peak_score,
+        max(
+            case
+                when
+                    (cutoffs.cutoff_at > timeline.evaluated_at or timeline.is_as_of)
+                    and timeline.meets_mql
+                    then 1
+                else 0
+            end
+        ) = 1 as met_mql
 
     from cutoffs
     left join timeline
         on
             cutoffs.person_id = timeline.person_id
-            and (
-                cutoffs.cutoff_at > timeline.evaluated_at
-                or (timeline.is_as_of and cutoffs.cutoff_at >= timeline.evaluated_at)
-            )
+            and cutoffs.cutoff_at >= timeline.evaluated_at
     group by cutoffs.person_id, cutoffs.is_won
 
 ),
