@@ -291,8 +291,13 @@ def new_files(files: list[LandingFile], counts: ResourceCounts) -> Iterator[Land
         seen[landing_file.path] = landing_file.fingerprint
 
 
+def future_cutoff() -> datetime:
+    """The latest believable event time: a later timestamp is quarantined as future."""
+    return datetime.now(UTC) + FUTURE_TOLERANCE
+
+
 def is_future(moment: datetime) -> bool:
-    return moment > datetime.now(UTC) + FUTURE_TOLERANCE
+    return moment > future_cutoff()
 
 
 Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]

@@ -10,7 +10,6 @@ keep their line number and raw text for the quarantine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import duckdb
 import orjson
@@ -18,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingestion.common import FUTURE_TOLERANCE, LandingFile, Reject, line_chunks
+from ingestion.common import LandingFile, Reject, future_cutoff, line_chunks
 from ingestion.web_analytics.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
@@ -168,7 +167,7 @@ def _malformed_reason(line: str) -> str:
 
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     """Stream one file: Arrow tables of good events; bad records appended to ``rejects``."""
-    future = datetime.now(UTC) + FUTURE_TOLERANCE
+    future = future_cutoff()
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
         for lines in _lines(path):
