@@ -325,14 +325,15 @@ def table_hints(table: str, primary_key: str, extra_columns: dict[str, Any] | No
 
 
 def split_valid(
-    items: list[dict[str, Any]], check: Check, resource: str, origin: str
-) -> tuple[list[dict[str, Any]], list[Reject]]:
-    """Good items and rejects of one page of API records."""
+    items: list[Any], check: Check, resource: str, origin: str
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Reject]]:
+    """The good items of one page of API records, as ``(position, item)`` pairs, and the
+    rejects."""
     good, rejects = [], []
     for position, item in enumerate(items, start=1):
         reason = "not a JSON object" if not isinstance(item, dict) else check(item)
         if reason is None:
-            good.append(item)
+            good.append((position, item))
         else:
             rejects.append(Reject(resource, origin, position, reason, orjson.dumps(item)))
     return good, rejects
@@ -381,11 +382,9 @@ def landing_resource(
 OBJECT_BATCH = 5_000
 
 
-def batched(
-    rows: Iterator[dict[str, Any]], size: int = OBJECT_BATCH
-) -> Iterator[list[dict[str, Any]]]:
+def batched(rows: Iterator[Any], size: int = OBJECT_BATCH) -> Iterator[list[Any]]:
     """Group records into lists of ``size``: dlt handles lists far better than single rows."""
-    batch: list[dict[str, Any]] = []
+    batch: list[Any] = []
     for row in rows:
         batch.append(row)
         if len(batch) == size:
@@ -424,16 +423,21 @@ class ColumnBatches:
 
 
 def parse_json_objects(
-    resource: str, check: Check, clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    resource: str,
+    check: Check,
+    clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    numbered: bool = False,
 ) -> Parser:
     """A parser for JSON-lines files of objects, or JSON files holding a list of them
     (bare, or under ``results`` as HubSpot's list endpoints and exports return them).
-    ``clean`` drops what must never be stored before anything else sees the record."""
+    ``clean`` drops what must never be stored before anything else sees the record.
+    ``numbered`` yields ``(line or position, object)`` pairs, for rejects found later."""
 
-    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
-        yield from batched(_checked(path, rejects))
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[Any]]:
+        checked = _checked(path, rejects)
+        yield from batched(checked if numbered else (item for _, item in checked))
 
-    def _checked(path: LandingFile, rejects: list[Reject]) -> Iterator[dict[str, Any]]:
+    def _checked(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any]]:
         for position, item, raw in _objects(path, resource, rejects):
             if clean is not None and isinstance(item, dict):
                 item = clean(item)
@@ -443,7 +447,7 @@ def parse_json_objects(
                 payload = raw if raw is not None else orjson.dumps(item)
                 rejects.append(Reject(resource, path.name, position, reason, payload))
                 continue
-            yield item
+            yield position, item
 
     return parse
 

@@ -20,6 +20,7 @@ from ingestion.common import (
     landing_exists,
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
+from ingestion.crm.tables import drop_orphans
 from ingestion.suppression import Suppression, apply_to_source
 from leadhouse.runner import hold_point
 
@@ -38,10 +39,18 @@ class SourceSpec:
     dataset: str
     folder: str
     factory: Callable[..., Any]
+    # The source removes erased people from its records itself (it takes `suppression`):
+    # the CRM does, before unnesting objects into tables.
+    suppresses_records: bool = False
+    # Nested tables are appended and pruned of rows whose root is gone after each load
+    # (crm.tables): the CRM's objects.
+    prunes_nested: bool = False
 
 
 SOURCES: tuple[SourceSpec, ...] = (
-    SourceSpec("crm", "raw_crm", "crm", crm.hubspot_files),
+    SourceSpec(
+        "crm", "raw_crm", "crm", crm.hubspot_files, suppresses_records=True, prunes_nested=True
+    ),
     SourceSpec("web_analytics", "raw_web_analytics", "web_analytics", web_analytics.segment_files),
     SourceSpec("email", "raw_email", "email", email.sendgrid_files),
     SourceSpec(
@@ -101,9 +110,12 @@ def load_sources(
         if not landing_exists(folder):
             continue
         counters = LoadCounters(spec.system)
-        options = (source_options or {}).get(spec.system, {})
+        options = dict((source_options or {}).get(spec.system, {}))
+        suppression = Suppression.load(database)
+        if spec.suppresses_records:
+            options["suppression"] = suppression
         source = spec.factory(folder, counters, **options)
-        summaries.append(run_source(spec, source, counters, database, pipelines_dir))
+        summaries.append(run_source(spec, source, counters, database, pipelines_dir, suppression))
         hold_point("ingest")  # a scheduler may kill a run here; tests do
     return summaries
 
@@ -113,19 +125,30 @@ def spec_of(system: str) -> SourceSpec:
 
 
 def run_source(
-    spec: SourceSpec, source: Any, counters: LoadCounters, database: Path, pipelines_dir: Path
+    spec: SourceSpec,
+    source: Any,
+    counters: LoadCounters,
+    database: Path,
+    pipelines_dir: Path,
+    suppression: Suppression | None = None,
 ) -> SourceSummary:
-    """Run one dlt source into its raw dataset and say what it loaded."""
+    """Run one dlt source into its raw dataset and say what it loaded. ``suppression``
+    is the one the source was given, if it filters its own records."""
     pipeline = make_pipeline(spec, database, pipelines_dir)
     started = time.perf_counter()
-    # Erased people stay erased: their records are dropped before anything is written.
-    suppression = Suppression.load(database)
+    # Erased people stay erased: their records are dropped before anything is written
+    # (items the source yields are filtered here too: quarantined lines, for one).
+    if suppression is None:
+        suppression = Suppression.load(database)
     apply_to_source(source, suppression)
     if pipeline.has_pending_data:
         # A previous run died after extracting: finish its packages first, because
         # run() with pending packages completes them and extracts nothing new.
         pipeline.run()
     pipeline.run(source, loader_file_format="parquet")
+    if spec.prunes_nested:
+        with pipeline.sql_client() as client:
+            drop_orphans(client.execute_sql, spec.dataset)
     trace = pipeline.last_trace
     normalized = trace.last_normalize_info if trace else None
     row_counts = dict(normalized.row_counts) if normalized else {}
@@ -142,8 +165,9 @@ def run_source(
 def load_hubspot_api(database: Path, pipelines_dir: Path, **source_args: Any) -> SourceSummary:
     """Load the CRM from the HubSpot API instead of export files (same tables)."""
     counters = LoadCounters("crm")
-    source = crm.hubspot_api(counters=counters, **source_args)
-    return run_source(spec_of("crm"), source, counters, database, pipelines_dir)
+    suppression = Suppression.load(database)
+    source = crm.hubspot_api(counters=counters, suppression=suppression, **source_args)
+    return run_source(spec_of("crm"), source, counters, database, pipelines_dir, suppression)
 
 
 def nips_in_warehouse(database: Path) -> list[str]:

@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,22 @@ class Suppression:
     def _count(self, resource: str, n: int) -> None:
         if n:
             self.dropped[resource] = self.dropped.get(resource, 0) + n
+
+    def records(
+        self, resource: str, records: Sequence[tuple[Any, dict[str, Any]]]
+    ) -> Sequence[Any]:
+        """A page of ``(position, object)`` records without erased people, for sources
+        that turn objects into tables themselves (the CRM): filtered whole, before the
+        objects are unnested, so associations to erased contacts go too."""
+        if not self:
+            return records
+        kept = []
+        for position, record in records:
+            row = self._filter_row(resource, record)
+            if row is not None:
+                kept.append((position, row))
+        self._count(resource, len(records) - len(kept))
+        return kept
 
     # -- filters for dlt resources ---------------------------------------------------------
     def filter_for(self, resource: str) -> Any:

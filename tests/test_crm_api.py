@@ -112,6 +112,34 @@ def test_paging_retries_incremental_and_archived(server: FakeHubSpot, tmp_path: 
     assert _query(tmp_path, "select count(*) from raw_crm.deals where archived") == [(1,)]
 
 
+def test_bad_api_records_are_quarantined_and_the_rest_loads(
+    server: FakeHubSpot, tmp_path: Path
+) -> None:
+    calls = server.objects["calls"]
+    good_calls = len(calls)
+    # A record without its id, and one with an unreadable timestamp, among good ones.
+    calls.insert(3, {"properties": {"hs_timestamp": "x"}, "updatedAt": "2026-10-01T00:00:00Z"})
+    calls.insert(7, {**calls[8], "id": "77777", "createdAt": "yesterday"})
+    # A contact without updatedAt is not held back by the cursor.
+    no_cursor = {k: v for k, v in server.objects["contacts"][0].items() if k != "updatedAt"}
+    server.objects["contacts"][0] = no_cursor
+
+    summary = _load(server, tmp_path)
+    assert summary.resources["calls"].quarantined == 2
+    assert _query(tmp_path, "select count(*) from raw_crm.calls") == [(good_calls,)]
+    rejected = _query(
+        tmp_path, "select resource, reason, file_name from raw_crm.quarantine order by reason"
+    )
+    assert [(resource, reason) for resource, reason, _ in rejected] == [
+        ("calls", "invalid timestamp in created_at: 'yesterday'"),
+        ("calls", "missing id"),
+    ]
+    assert all(origin.startswith("api page ") for _, _, origin in rejected)
+    assert _query(
+        tmp_path, f"select count(*) from raw_crm.contacts where id = '{no_cursor['id']}'"
+    ) == [(1,)]
+
+
 def test_a_wrong_token_fails_without_revealing_it(server: FakeHubSpot, tmp_path: Path) -> None:
     secret = "pat-na1-THIS-MUST-NOT-LEAK"
     with pytest.raises(Exception) as error:

@@ -133,16 +133,36 @@ def test_crm_objects_merge_on_id_and_unnest_associations(landing: Path, tmp_path
         warehouse, "select count(*) from raw_crm.contacts__associations__companies__results"
     )[0][0]
     assert associations > 0
-    # A changed export of the same objects updates rows instead of adding them.
-    contact = json.loads(lines[0])
+    # A changed export of the same objects updates rows instead of adding them, and
+    # replaces their associations: one contact moves company, one loses its company.
+    contact, other = (json.loads(line) for line in lines[:2])
+    assert contact["associations"]["companies"]["results"]
+    assert other["associations"]["companies"]["results"]
     contact["properties"]["jobtitle"] = "Chief Logistics Officer"
-    (landing / "crm" / "contacts-update.jsonl").write_text(json.dumps(contact) + "\n")
+    contact["associations"]["companies"]["results"] = [{"id": "999999", "type": "moved"}]
+    other["associations"] = {}
+    update = "".join(json.dumps(c) + "\n" for c in (contact, other))
+    (landing / "crm" / "contacts-update.jsonl").write_text(update)
     _load(landing, warehouse, "crm")
     assert _query(warehouse, "select count(*) from raw_crm.contacts") == [(len(lines) - 1,)]
     assert _query(
         warehouse,
         f"select properties__jobtitle from raw_crm.contacts where id = '{contact['id']}'",
     ) == [("Chief Logistics Officer",)]
+    companies_of = _query(
+        warehouse,
+        "select c.id, a.id from raw_crm.contacts as c "
+        "inner join raw_crm.contacts__associations__companies__results as a "
+        f"on a._dlt_parent_id = c._dlt_id where c.id in ('{contact['id']}', '{other['id']}')",
+    )
+    assert companies_of == [(contact["id"], "999999")]
+    # No association row is left over from the replaced versions.
+    replaced = len(json.loads(lines[0])["associations"]["companies"]["results"]) + len(
+        json.loads(lines[1])["associations"]["companies"]["results"]
+    )
+    assert _query(
+        warehouse, "select count(*) from raw_crm.contacts__associations__companies__results"
+    ) == [(associations - replaced + 1,)]
 
 
 def test_registry_rejects_invalid_check_digits(landing: Path, tmp_path: Path) -> None:

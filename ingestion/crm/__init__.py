@@ -10,7 +10,8 @@ listed by their survivor in ``hs_merged_object_ids``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ from dlt.sources.helpers.rest_client import RESTClient
 from ingestion.common import (
     LandingFile,
     LoadCounters,
+    Reject,
     ResourceCounts,
-    landing_resource,
+    landing_files,
+    new_files,
     parse_json_objects,
+    quarantine_arrow,
     quarantine_item,
-    quarantine_rows,
     split_valid,
     table_hints,
     timed,
@@ -32,37 +35,89 @@ from ingestion.common import (
 from ingestion.crm import api
 from ingestion.crm.helpers import column_hints, parse_csv_objects, requires, strip_bodies
 from ingestion.crm.settings import API_BASE_URL, API_OBJECTS, OBJECTS, PROPERTIES, SOURCE_NAME
+from ingestion.crm.tables import ROOT_KEY_HINTS, ObjectTables
+from ingestion.suppression import Suppression
+
+
+class ObjectWriter:
+    """One object type's records on their way to dlt, a page at a time: erased people
+    removed (before unnesting, so their associations go too), the rest turned into Arrow
+    tables (``tables.ObjectTables``), rejects to the quarantine."""
+
+    def __init__(
+        self,
+        table: str,
+        counters: LoadCounters,
+        suppression: Suppression | None,
+        counts_rows: bool = True,
+    ) -> None:
+        key = OBJECTS.get(table, "id")
+        self.table = table
+        self.counts = counters.of(table)
+        self.counts_rows = counts_rows  # False where rows read are counted upstream
+        self.suppression = suppression
+        self.objects = ObjectTables(table, text_columns=(key,))
+        self.hints = table_hints(
+            table, key, column_hints(PROPERTIES.get(table, ())) | ROOT_KEY_HINTS
+        )
+
+    def items(
+        self,
+        records: Sequence[tuple[int | None, dict[str, Any]]],
+        origin: str,
+        rejects: list[Reject],
+    ) -> Iterator[Any]:
+        if self.suppression is not None:
+            records = self.suppression.records(self.table, records)
+        tables, bad = self.objects.build(records, origin)
+        rejects.extend(bad)
+        if self.counts_rows and self.table in tables:
+            self.counts.rows += tables[self.table].num_rows
+        yield from self.objects.items(tables, self.hints)
+
+    def quarantine(self, rejects: list[Reject]) -> Iterator[Any]:
+        if rejects:
+            self.counts.quarantined += len(rejects)
+            yield quarantine_item(quarantine_arrow(SOURCE_NAME, rejects))
 
 
 @dlt.source(name=SOURCE_NAME)
-def hubspot_files(folder: str | Path, counters: LoadCounters | None = None) -> Any:
+def hubspot_files(
+    folder: str | Path,
+    counters: LoadCounters | None = None,
+    suppression: Suppression | None = None,
+) -> Any:
     """Export files: ``<object>.jsonl`` / ``.json`` (API shape) or ``<object>.csv``
     (HubSpot export with internal property names as headers)."""
     counters = counters or LoadCounters(SOURCE_NAME)
-    resources = []
-    for name, key in OBJECTS.items():
-        json_parse = parse_json_objects(name, requires(key), clean=strip_bodies)
-        csv_parse = parse_csv_objects(name, requires(key))
+    return [_file_resource(name, folder, counters, suppression) for name in OBJECTS]
 
-        def parse(path: LandingFile, rejects: list[Any], _json=json_parse, _csv=csv_parse) -> Any:
-            return (_csv if path.suffix == ".csv" else _json)(path, rejects)
 
-        resources.append(
-            landing_resource(
-                source=SOURCE_NAME,
-                table=name,
-                folder=folder,
-                patterns=tuple(
-                    f"{name}{tail}.{ext}" for tail in ("", "-*") for ext in ("json", "jsonl", "csv")
-                ),
-                parse=parse,
-                primary_key=key,
-                counters=counters,
-                arrow=False,
-                extra_columns=column_hints(PROPERTIES.get(name, ())),
-            )
-        )
-    return resources
+def _file_resource(
+    name: str, folder: str | Path, counters: LoadCounters, suppression: Suppression | None
+) -> Any:
+    key = OBJECTS[name]
+    json_parse = parse_json_objects(name, requires(key), clean=strip_bodies, numbered=True)
+    csv_parse = parse_csv_objects(name, requires(key))
+    patterns = tuple(
+        f"{name}{tail}.{ext}" for tail in ("", "-*") for ext in ("json", "jsonl", "csv")
+    )
+
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[Any]:
+        return (csv_parse if path.suffix == ".csv" else json_parse)(path, rejects)
+
+    def load_files() -> Iterator[Any]:
+        writer = ObjectWriter(name, counters, suppression)
+        yield from timed(writer.counts, _load_files(writer, writer.counts))
+
+    def _load_files(writer: ObjectWriter, counts: ResourceCounts) -> Iterator[Any]:
+        for path in new_files(landing_files(folder, patterns), counts):
+            rejects: list[Reject] = []
+            for page in parse(path, rejects):
+                yield from writer.items(page, path.name, rejects)
+            yield from writer.quarantine(rejects)
+
+    return dlt.resource(load_files, name=name)
 
 
 @dlt.source(name=SOURCE_NAME)
@@ -74,6 +129,7 @@ def hubspot_api(
     request_backoff_factor: float = 1.0,
     request_max_retry_delay: float = 60.0,
     counters: LoadCounters | None = None,
+    suppression: Suppression | None = None,
 ) -> Any:
     """The HubSpot CRM v3 REST API with a private-app access token.
 
@@ -90,91 +146,104 @@ def hubspot_api(
     )
     resources: list[Any] = []
     for object_type in API_OBJECTS:
-        changed = _changed_objects(client, object_type, counters)
-        resources.append(changed)
-        resources.append(_archived_objects(client, object_type, counters))
+        changed = _changed_pages(client, object_type, counters)
+        resources.append(changed | _page_tables(object_type, counters, suppression))
+        resources.append(_archived_objects(client, object_type, counters, suppression))
         if object_type == "contacts" and include_communication_preferences:
-            resources.append(changed | _preferences(client, counters))
-    resources.append(_owners(client, counters))
-    resources.append(_pipelines(client, counters))
+            resources.append(changed | _preferences(client, counters, suppression))
+    resources.append(_listed(lambda: api.list_owners(client), "owners", counters, suppression))
+    resources.append(
+        _listed(lambda: api.list_deal_pipelines(client), "pipelines", counters, suppression)
+    )
     return resources
 
 
-def _pages_with_quarantine(
-    pages: Iterator[list[dict[str, Any]]], table: str, counters: LoadCounters
+def _api_items(
+    pages: Iterator[list[dict[str, Any]]], writer: ObjectWriter, first_page: int = 1
 ) -> Iterator[Any]:
-    counts = counters.of(table)
-    yield from timed(counts, _validated_pages(pages, table, counts))
-
-
-def _validated_pages(
-    pages: Iterator[list[dict[str, Any]]], table: str, counts: ResourceCounts
-) -> Iterator[Any]:
-    key = OBJECTS.get(table, "id")
-    hints = table_hints(table, key, column_hints(PROPERTIES.get(table, ())))
-    for number, page in enumerate(pages, start=1):
+    key = OBJECTS.get(writer.table, "id")
+    for number, page in enumerate(pages, start=first_page):
         page = [strip_bodies(item) if isinstance(item, dict) else item for item in page]
-        good, rejects = split_valid(page, requires(key), table, f"api page {number}")
-        if good:
-            counts.rows += len(good)
-            yield dlt.mark.with_hints(good, hints, create_table_variant=True)
-        if rejects:
-            counts.quarantined += len(rejects)
-            yield quarantine_item(quarantine_rows(SOURCE_NAME, rejects))
+        origin = f"api page {number}"
+        good, rejects = split_valid(page, requires(key), writer.table, origin)
+        yield from writer.items(good, origin, rejects)
+        yield from writer.quarantine(rejects)
 
 
-def _changed_objects(client: RESTClient, object_type: str, counters: LoadCounters) -> Any:
+def _changed_pages(client: RESTClient, object_type: str, counters: LoadCounters) -> Any:
+    """Every page of an object type, passing on records whose ``updatedAt`` moved past
+    the cursor; a record without ``updatedAt`` passes too (its checks come next)."""
+
+    counts = counters.of(object_type)
+
     def changed(
         updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "updatedAt", initial_value="1970-01-01T00:00:00Z"
+            "updatedAt",
+            initial_value="1970-01-01T00:00:00Z",
+            on_cursor_value_missing="include",
         ),
     ) -> Iterator[Any]:
-        yield from _pages_with_quarantine(
-            api.list_objects(client, object_type), object_type, counters
-        )
+        for page in timed(counts, api.list_objects(client, object_type)):
+            counts.rows += len(page)  # rows read; the tables say what got past the cursor
+            yield page
 
-    return dlt.resource(changed, name=object_type)
-
-
-def _archived_objects(client: RESTClient, object_type: str, counters: LoadCounters) -> Any:
-    def archived() -> Iterator[Any]:
-        yield from _pages_with_quarantine(
-            api.list_objects(client, object_type, archived=True), object_type, counters
-        )
-
-    return dlt.resource(archived, name=f"{object_type}_archived")
+    return dlt.resource(changed, name=f"{object_type}_changed", selected=False)
 
 
-def _owners(client: RESTClient, counters: LoadCounters) -> Any:
-    def owners() -> Iterator[Any]:
-        yield from _pages_with_quarantine(api.list_owners(client), "owners", counters)
+def _page_tables(object_type: str, counters: LoadCounters, suppression: Suppression | None) -> Any:
+    writer = ObjectWriter(object_type, counters, suppression, counts_rows=False)
+    pages = itertools.count(1)
 
-    return dlt.resource(owners, name="owners")
+    def tables(page: list[dict[str, Any]]) -> Iterator[Any]:
+        yield from _api_items(iter([page]), writer, first_page=next(pages))
 
-
-def _pipelines(client: RESTClient, counters: LoadCounters) -> Any:
-    def pipelines() -> Iterator[Any]:
-        yield from _pages_with_quarantine(api.list_deal_pipelines(client), "pipelines", counters)
-
-    return dlt.resource(pipelines, name="pipelines")
+    return dlt.transformer(tables, name=object_type)
 
 
-def _preferences(client: RESTClient, counters: LoadCounters) -> Any:
-    table = "communication_preferences"
-    hints = table_hints(table, OBJECTS[table])
+def _archived_objects(
+    client: RESTClient, object_type: str, counters: LoadCounters, suppression: Suppression | None
+) -> Any:
+    return _listed(
+        lambda: api.list_objects(client, object_type, archived=True),
+        object_type,
+        counters,
+        suppression,
+        name=f"{object_type}_archived",
+    )
+
+
+def _listed(
+    pages: Callable[[], Iterator[list[dict[str, Any]]]],
+    table: str,
+    counters: LoadCounters,
+    suppression: Suppression | None,
+    name: str | None = None,
+) -> Any:
+    def listed() -> Iterator[Any]:
+        writer = ObjectWriter(table, counters, suppression)
+        yield from timed(writer.counts, _api_items(pages(), writer))
+
+    return dlt.resource(listed, name=name or table)
+
+
+def _preferences(
+    client: RESTClient, counters: LoadCounters, suppression: Suppression | None
+) -> Any:
+    """Subscription statuses of every new or changed contact with an e-mail address."""
+    writer = ObjectWriter("communication_preferences", counters, suppression)
 
     def preferences(contacts: Any) -> Iterator[Any]:
-        counts = counters.of(table)
-        rows = []
+        statuses: list[tuple[int | None, dict[str, Any]]] = []
         for contact in contacts if isinstance(contacts, list) else [contacts]:
-            email = (contact.get("properties") or {}).get("email")
+            found = contact.get("properties") if isinstance(contact, dict) else None
+            email = found.get("email") if isinstance(found, dict) else None
             if not email:
                 continue
             status = api.communication_preferences(client, email.strip().lower())
             if status is not None:
-                rows.append(status)
-        counts.rows += len(rows)
-        if rows:
-            yield dlt.mark.with_hints(rows, hints, create_table_variant=True)
+                statuses.append((len(statuses) + 1, status))
+        rejects: list[Reject] = []
+        yield from writer.items(statuses, "api communication preferences", rejects)
+        yield from writer.quarantine(rejects)
 
-    return dlt.transformer(preferences, name=table)
+    return dlt.transformer(preferences, name=writer.table)

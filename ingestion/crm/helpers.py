@@ -41,12 +41,13 @@ def column_hints(properties: tuple[str, ...]) -> dict[str, Any]:
 
 def parse_csv_objects(resource: str, check: Check) -> Parser:
     """HubSpot CSV exports with internal property names as headers, turned into the API's
-    object shape (``id`` + ``properties``) so both paths land in the same columns."""
+    object shape (``id`` + ``properties``) so both paths land in the same columns. Yields
+    ``(line number, object)`` pairs."""
 
-    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+    def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[tuple[int, Any]]]:
         yield from batched(_rows(path, rejects))
 
-    def _rows(path: LandingFile, rejects: list[Reject]) -> Iterator[dict[str, Any]]:
+    def _rows(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, dict[str, Any]]]:
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             for line_number, row in enumerate(reader, start=2):
@@ -75,6 +76,6 @@ def parse_csv_objects(resource: str, check: Check) -> Parser:
                         Reject(resource, path.name, line_number, reason, json.dumps(row))
                     )
                     continue
-                yield item
+                yield line_number, item
 
     return parse
