@@ -158,16 +158,14 @@ def hubspot_api(
     return resources
 
 
-def _api_items(
-    pages: Iterator[list[dict[str, Any]]], writer: ObjectWriter, first_page: int = 1
-) -> Iterator[Any]:
-    key = OBJECTS.get(writer.table, "id")
-    for number, page in enumerate(pages, start=first_page):
-        page = [strip_bodies(item) if isinstance(item, dict) else item for item in page]
-        origin = f"api page {number}"
-        good, rejects = split_valid(page, requires(key), writer.table, origin)
-        yield from writer.items(good, origin, rejects)
-        yield from writer.quarantine(rejects)
+def _api_page(page: list[Any], number: int, writer: ObjectWriter) -> Iterator[Any]:
+    page = [strip_bodies(item) if isinstance(item, dict) else item for item in page]
+    origin = f"api page {number}"
+    good, rejects = split_valid(
+        page, requires(OBJECTS.get(writer.table, "id")), writer.table, origin
+    )
+    yield from writer.items(good, origin, rejects)
+    yield from writer.quarantine(rejects)
 
 
 def _changed_pages(client: RESTClient, object_type: str, counters: LoadCounters) -> Any:
@@ -194,8 +192,8 @@ def _page_tables(object_type: str, counters: LoadCounters, suppression: Suppress
     writer = ObjectWriter(object_type, counters, suppression, counts_rows=False)
     pages = itertools.count(1)
 
-    def tables(page: list[dict[str, Any]]) -> Iterator[Any]:
-        yield from _api_items(iter([page]), writer, first_page=next(pages))
+    def tables(page: list[Any]) -> Iterator[Any]:
+        yield from _api_page(page, next(pages), writer)
 
     return dlt.transformer(tables, name=object_type)
 
@@ -221,7 +219,12 @@ def _listed(
 ) -> Any:
     def listed() -> Iterator[Any]:
         writer = ObjectWriter(table, counters, suppression)
-        yield from timed(writer.counts, _api_items(pages(), writer))
+        items = (
+            item
+            for number, page in enumerate(pages(), start=1)
+            for item in _api_page(page, number, writer)
+        )
+        yield from timed(writer.counts, items)
 
     return dlt.resource(listed, name=name or table)
 
