@@ -300,6 +300,32 @@ def is_future(moment: datetime) -> bool:
     return moment > future_cutoff()
 
 
+def drop_orphans(execute: Callable[[str], Any], dataset: str) -> dict[str, int]:
+    """Delete nested rows whose root row is gone; rows deleted per table.
+
+    Nested tables hold ``_dlt_root_id`` and are named ``<root>__<path>`` beside a root
+    with ``_dlt_id`` (dlt's layout, which the CRM builds itself). They are left behind
+    by a changed CRM record (its new version has a new ``_dlt_id``) and by erasure.
+    ``execute`` runs one SQL statement and returns its rows.
+    """
+    columns = execute(
+        "select table_name, column_name from information_schema.columns "
+        f"where table_schema = '{dataset}' and column_name in ('_dlt_id', '_dlt_root_id')"
+    )
+    roots = {table for table, column in columns if column == "_dlt_id"}
+    deleted: dict[str, int] = {}
+    for table in sorted({table for table, column in columns if column == "_dlt_root_id"}):
+        root = table.split("__", 1)[0]
+        if root != table and root in roots:
+            rows = execute(
+                f'delete from "{dataset}"."{table}" where _dlt_root_id not in '
+                f'(select _dlt_id from "{dataset}"."{root}")'
+            )
+            if rows and rows[0][0]:
+                deleted[f"{dataset}.{table}"] = int(rows[0][0])
+    return deleted
+
+
 Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]
 Check = Callable[[dict[str, Any]], str | None]
 

@@ -16,11 +16,11 @@ from ingestion.common import (
     QUARANTINE_TABLE,
     LoadCounters,
     ResourceCounts,
+    drop_orphans,
     join_location,
     landing_exists,
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
-from ingestion.crm.tables import drop_orphans
 from ingestion.suppression import Suppression, apply_to_source
 from leadhouse.runner import hold_point
 
@@ -43,7 +43,7 @@ class SourceSpec:
     # the CRM does, before unnesting objects into tables.
     suppresses_records: bool = False
     # Nested tables are appended and pruned of rows whose root is gone after each load
-    # (crm.tables): the CRM's objects.
+    # (crm.tables, common.drop_orphans): the CRM's objects.
     prunes_nested: bool = False
 
 

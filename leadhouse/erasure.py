@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.common import drop_orphans
 from ingestion.suppression import TABLE as SUPPRESSION_TABLE
 from ingestion.suppression import identifier_hash, normalise, salt_for
 
@@ -226,20 +227,10 @@ def _erase_raw(con: duckdb.DuckDBPyConnection, ids: Identifiers, removed: dict[s
 
 
 def _drop_orphans(con: duckdb.DuckDBPyConnection, removed: dict[str, int]) -> None:
-    """Nested rows whose root row is gone, and activities whose people are all gone."""
-    tables = _tables(con)
-    for schema, table in sorted(tables):
-        if not schema.startswith("raw_") or "__" not in table:
-            continue
-        root = table.split("__", 1)[0]
-        if (schema, root) in tables and "_dlt_root_id" in _columns(con, schema, table):
-            _delete(
-                con,
-                f"{schema}.{table}",
-                f"_dlt_root_id not in (select _dlt_id from {schema}.{root})",
-                [],
-                removed,
-            )
+    """Nested rows whose root row is gone, in every raw dataset."""
+    for schema in sorted({schema for schema, _ in _tables(con) if schema.startswith("raw_")}):
+        for relation, n in drop_orphans(lambda sql: con.execute(sql).fetchall(), schema).items():
+            removed[relation] = removed.get(relation, 0) + n
 
 
 def _erase_derived(

@@ -12,10 +12,11 @@ Python and handed to dlt as Arrow tables, which dlt loads without normalizing:
 
 The root table merges on its key; every version of a record gets a new ``_dlt_id``. The
 nested tables are appended, and after each load the rows whose root row is gone (the
-previous version of a changed record) are deleted (``drop_orphans``). That is the end
-state dlt's nested merge gives (an association removed in HubSpot disappears from the
-warehouse) without a staging copy of the nested tables. dlt's extract cannot take Arrow
-items for tables it knows as nested, so they are declared as tables of their own.
+previous version of a changed record) are deleted (``common.drop_orphans``). That is
+the end state dlt's nested merge gives (an association removed in HubSpot disappears
+from the warehouse) without a staging copy of the nested tables. dlt's extract cannot
+take Arrow items for tables it knows as nested, so they are declared as tables of their
+own.
 
 Types do not depend on luck. HubSpot sends every property as a string, so every
 ``properties__*`` column is text; ``createdAt``/``updatedAt``/``archivedAt`` and a
@@ -242,21 +243,3 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     return str(value)
-
-
-def drop_orphans(execute: Any, dataset: str) -> None:
-    """Delete nested rows whose root row is gone. ``execute`` runs one SQL statement and
-    returns its rows. Nested tables are those with ``_dlt_root_id``, named
-    ``<root>__<path>`` beside ``<root>``."""
-    columns = execute(
-        "select table_name, column_name from information_schema.columns "
-        f"where table_schema = '{dataset}' and column_name in ('{ROW_KEY}', '{ROOT_KEY}')"
-    )
-    roots = {table for table, column in columns if column == ROW_KEY}
-    for table in sorted({table for table, column in columns if column == ROOT_KEY}):
-        root = table.split(SEPARATOR, 1)[0]
-        if root != table and root in roots:
-            execute(
-                f'delete from "{dataset}"."{table}" where {ROOT_KEY} not in '
-                f'(select {ROW_KEY} from "{dataset}"."{root}")'
-            )
