@@ -68,6 +68,7 @@ def find_leaks(database: Path, manifest_path: Path) -> list[Leak]:
             """,
             list(MODEL_SCHEMAS),
         ).fetchall()
+        text_columns: dict[str, list[str]] = {}
         for relation, column, data_type in columns:
             identifier = column.lower() in DIRECT_IDENTIFIER_COLUMNS
             if relation in allowed:
@@ -83,12 +84,29 @@ def find_leaks(database: Path, manifest_path: Path) -> list[Leak]:
             if identifier:
                 leaks.append(Leak(relation, column, "direct identifier column"))
             if data_type.upper().startswith("VARCHAR"):
-                found = con.execute(
-                    f'select count(*) from {relation} where regexp_matches("{column}", ?)',
-                    [EMAIL_PATTERN],
-                ).fetchone()
-                if found and found[0]:
-                    leaks.append(Leak(relation, column, f"{found[0]} values hold e-mail addresses"))
+                text_columns.setdefault(relation, []).append(column)
+        for relation, names in text_columns.items():
+            leaks.extend(_addresses_in(con, relation, names))
+    return leaks
+
+
+def _addresses_in(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[Leak]:
+    """Text columns of one relation holding e-mail addresses. One scan counts the values
+    with an ``@`` in each column (cheap); only columns that have any are matched against
+    the address pattern, and only on those values."""
+    ats = ", ".join(f"""count(*) filter (where contains("{column}", '@'))""" for column in columns)
+    with_at = con.execute(f"select {ats} from {relation}").fetchone() or ()
+    leaks = []
+    for column, count in zip(columns, with_at, strict=True):
+        if not count:
+            continue
+        found = con.execute(
+            f"select count(*) from {relation} where contains(\"{column}\", '@') "
+            f'and regexp_matches("{column}", ?)',
+            [EMAIL_PATTERN],
+        ).fetchone()
+        if found and found[0]:
+            leaks.append(Leak(relation, column, f"{found[0]} values hold e-mail addresses"))
     return leaks
 
 

@@ -152,6 +152,15 @@ def test_gate_fails_when_an_unconsented_person_reaches_sales(built: Built, tmp_p
         in failed["sales_handover_consent"]
     )
     assert outcome.data_docs is not None and outcome.data_docs.exists()
+    # Data Docs are built once per check: a result page per suite, linked from the index.
+    site = outcome.data_docs.parent
+    index = outcome.data_docs.read_text(encoding="utf-8")
+    for suite in failed:
+        if suite == "personal_data_placement":
+            continue  # checked in SQL, outside GX
+        pages = list((site / "validations" / suite).rglob("*.html"))
+        assert len(pages) == 1, (suite, pages)
+        assert pages[0].relative_to(site).as_posix() in index
 
 
 @pytest.mark.parametrize("table", ["marts.dim_person", "marts.rpt_sales_handover"])

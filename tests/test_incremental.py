@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.pipeline import load_sources
-from leadhouse.build import build
+from leadhouse.build import build, compile_definition
 from leadhouse.config import DEFINITIONS_DIR, Warehouse
 from leadhouse.generate.synthetic import generate
 from tests.conftest import AS_OF, query
@@ -102,5 +102,37 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, people: int) -> N
 
     incremental, full = _tables(warehouse.database), _tables(refreshed.database)
     assert "intermediate.int_web_events_attributed" in full
+    assert "intermediate.int_lead_engagement_history" in full
+    differing = sorted(name for name in full if incremental.get(name) != full[name])
+    assert not differing, differing
+
+    # Scoring history is incremental by person: an earlier as-of moment takes signals and
+    # evaluation moments away (some people lose every scored signal) and a changed rule
+    # changes the points of everyone it scores; both must reach the kept rows.
+    history = "select distinct person_id from intermediate.int_lead_engagement_history"
+    people_before = set(query(warehouse.database, history))
+    definitions = tmp_path / "definitions"
+    shutil.copytree(DEFINITIONS_DIR, definitions)
+    default = definitions / "default.yml"
+    rule = "- {signal: page_view_pricing, points: 10,"
+    assert rule in default.read_text(encoding="utf-8")
+    default.write_text(
+        default.read_text(encoding="utf-8").replace(
+            rule, "- {signal: page_view_pricing, points: 12,"
+        ),
+        encoding="utf-8",
+    )
+    earlier = "2026-09-20T00:00:00"
+    try:
+        build(warehouse, definitions, as_of=earlier, quiet=True)
+        people_after = set(query(warehouse.database, history))
+        assert people_before - people_after, "some people must lose every scored signal"
+        refreshed = Warehouse(tmp_path / "refreshed-earlier")
+        shutil.copytree(warehouse.root, refreshed.root)
+        build(refreshed, definitions, as_of=earlier, quiet=True, full_refresh=True)
+    finally:
+        # Builds compile the definition into the dbt project's seeds: put the shipped back.
+        compile_definition(DEFINITIONS_DIR)
+    incremental, full = _tables(warehouse.database), _tables(refreshed.database)
     differing = sorted(name for name in full if incremental.get(name) != full[name])
     assert not differing, differing

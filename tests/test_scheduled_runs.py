@@ -13,6 +13,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from leadhouse.config import Warehouse
@@ -240,3 +241,26 @@ def test_secrets_are_redacted_from_messages_and_json_logs(
     printed = capsys.readouterr().out
     assert "pat-eu1-0123456789" not in printed and printed.count("***") == 2
     assert json.loads(printed.splitlines()[0])["event"] == "step_failed"
+
+
+def test_table_checksums_depend_on_rows_not_their_order(tmp_path: Path) -> None:
+    """The same rows written in another order give the same checksum; one changed value or
+    one duplicated row gives another (sums stay exact integers, never doubles)."""
+
+    def checksum(name: str, order: str, label: str = "'row ' || i", extra: str = "") -> str:
+        path = tmp_path / f"{name}.duckdb"
+        with duckdb.connect(str(path)) as con:
+            con.execute("create schema marts")
+            con.execute(
+                f"create table marts.t as select * from (select i, {label} as label, "
+                f"i / 7.0 as share from range(20000) as r(i) {extra}) order by {order}"
+            )
+        return table_checksums(path)["marts.t"]
+
+    ascending = checksum("ascending", "i")
+    assert ascending.startswith("20000:")
+    assert checksum("shuffled", "hash(i)") == ascending
+    changed = "case when i = 123 then 'changed' else 'row ' || i end"
+    assert checksum("changed", "i", label=changed) != ascending
+    duplicated = checksum("duplicated", "i", extra="union all select 5, 'row 5', 5 / 7.0")
+    assert duplicated.startswith("20001:") and duplicated != ascending
