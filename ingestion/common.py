@@ -326,6 +326,26 @@ def drop_orphans(execute: Callable[[str], Any], dataset: str) -> dict[str, int]:
     return deleted
 
 
+def drop_duplicates(execute: Callable[[str], Any], dataset: str, table: str, key: str) -> int:
+    """Keep one row per ``key`` in an append-only event table: the first loaded (lowest
+    ``_dlt_load_id``; within one load, the first written). Rows deleted.
+
+    Events never change, so a re-delivered event adds nothing and the copy already in the
+    warehouse stays. Only keys that occur more than once are ranked, so a load without
+    duplicates costs one grouping of the key column. The whole table is checked, so
+    duplicates left by a run killed between its load and this step go on the next run.
+    """
+    relation = f'"{dataset}"."{table}"'
+    rows = execute(
+        f"delete from {relation} where rowid in ("
+        f"select rowid from (select rowid, row_number() over ("
+        f'partition by "{key}" order by _dlt_load_id, rowid) as copy from {relation} '
+        f'where "{key}" in (select "{key}" from {relation} group by "{key}" '
+        f"having count(*) > 1)) as ranked where copy > 1)"
+    )
+    return int(rows[0][0]) if rows and rows[0][0] else 0
+
+
 Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]
 Check = Callable[[dict[str, Any]], str | None]
 
@@ -338,12 +358,19 @@ Check = Callable[[dict[str, Any]], str | None]
 SCHEMA_CONTRACT: dict[str, str] = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
 
 
-def table_hints(table: str, primary_key: str, extra_columns: dict[str, Any] | None = None) -> Any:
-    """Hints for a table merged on ``primary_key``, attached to items rather than to the
-    resource so that the same resource can also send rows to the quarantine table."""
+def table_hints(
+    table: str,
+    primary_key: str,
+    extra_columns: dict[str, Any] | None = None,
+    append_only: bool = False,
+) -> Any:
+    """Hints for a table merged on ``primary_key`` (or, ``append_only``, appended and
+    deduplicated on it after the load by ``drop_duplicates``), attached to items rather
+    than to the resource so that the same resource can also send rows to the quarantine
+    table."""
     return dlt.mark.make_hints(
         table_name=table,
-        write_disposition="merge",
+        write_disposition="append" if append_only else "merge",
         primary_key=primary_key,
         columns={primary_key: {"data_type": "text", "nullable": False}} | (extra_columns or {}),
         schema_contract=SCHEMA_CONTRACT,  # type: ignore[arg-type]
@@ -376,14 +403,16 @@ def landing_resource(
     counters: LoadCounters,
     arrow: bool,
     extra_columns: dict[str, Any] | None = None,
+    append_only: bool = False,
 ) -> Any:
-    """A dlt resource loading new landing files into ``table`` (merged on ``primary_key``).
+    """A dlt resource loading new landing files into ``table``, merged on ``primary_key``
+    or, for events (``append_only``), appended and deduplicated on it after the load.
 
     Table hints travel with each item, so one resource feeds both its table and the
     append-only quarantine table. ``parse`` yields Arrow tables (high-volume sources) or
     lists of dicts (nested CRM-style objects dlt should unnest), and appends rejects.
     """
-    hints = table_hints(table, primary_key, extra_columns)
+    hints = table_hints(table, primary_key, extra_columns, append_only)
 
     def load_files() -> Iterator[Any]:
         counts = counters.of(table)

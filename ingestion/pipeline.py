@@ -16,6 +16,7 @@ from ingestion.common import (
     QUARANTINE_TABLE,
     LoadCounters,
     ResourceCounts,
+    drop_duplicates,
     drop_orphans,
     join_location,
     landing_exists,
@@ -45,14 +46,30 @@ class SourceSpec:
     # Nested tables are appended and pruned of rows whose root is gone after each load
     # (crm.tables, common.drop_orphans): the CRM's objects.
     prunes_nested: bool = False
+    # Append-only event tables and their key: after each load, later copies of a key are
+    # deleted (common.drop_duplicates), which costs far less than dlt's merge (a staging
+    # copy, then a deduplicating insert).
+    deduplicates: tuple[tuple[str, str], ...] = ()
 
 
 SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec(
         "crm", "raw_crm", "crm", crm.hubspot_files, suppresses_records=True, prunes_nested=True
     ),
-    SourceSpec("web_analytics", "raw_web_analytics", "web_analytics", web_analytics.segment_files),
-    SourceSpec("email", "raw_email", "email", email.sendgrid_files),
+    SourceSpec(
+        "web_analytics",
+        "raw_web_analytics",
+        "web_analytics",
+        web_analytics.segment_files,
+        deduplicates=(("events", "message_id"),),
+    ),
+    SourceSpec(
+        "email",
+        "raw_email",
+        "email",
+        email.sendgrid_files,
+        deduplicates=(("events", "sg_event_id"),),
+    ),
     SourceSpec(
         "company_registry",
         "raw_company_registry",
@@ -152,6 +169,13 @@ def run_source(
     trace = pipeline.last_trace
     normalized = trace.last_normalize_info if trace else None
     row_counts = dict(normalized.row_counts) if normalized else {}
+    if spec.deduplicates:
+        with pipeline.sql_client() as client:
+            for table, key in spec.deduplicates:
+                dropped = drop_duplicates(client.execute_sql, spec.dataset, table, key)
+                # Rows loaded are rows kept: a re-delivered event is not loaded again.
+                if table in row_counts:
+                    row_counts[table] = max(row_counts[table] - dropped, 0)
     return SourceSummary(
         system=spec.system,
         dataset=spec.dataset,

@@ -87,14 +87,21 @@ def test_web_events_load_dedupe_quarantine_and_skip_loaded_files(
     assert second.rows == 0 and second.resources["events"].files_skipped >= 1
     assert second.resources["events"].files_read == 0
 
-    # A re-delivered (touched) file is read again, and the merge key keeps it harmless.
+    # A re-delivered (touched) file is read again, and adds nothing: events are appended,
+    # then later copies of a message_id are deleted, so the first loaded copy stays.
+    loads_before = _query(warehouse, "select distinct _dlt_load_id from raw_web_analytics.events")
     path = next((landing / "web_analytics").glob("*.jsonl"))
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     third = _load(landing, warehouse, "web_analytics")
-    assert third.rows > 0
+    assert third.resources["events"].files_read == 1 and third.resources["events"].rows > 0
+    assert third.tables["events"] == 0 and third.rows == 0
     assert _query(warehouse, "select count(*) from raw_web_analytics.events") == [
         (len(expected_ids),)
     ]
+    assert (
+        _query(warehouse, "select distinct _dlt_load_id from raw_web_analytics.events")
+        == loads_before
+    )
 
 
 def test_email_partial_batch_keeps_complete_events(landing: Path, tmp_path: Path) -> None:
@@ -223,8 +230,11 @@ def test_segment_gzip_and_parquet_from_an_object_store_prefix(
         location, warehouse / "w.duckdb", warehouse / "p", systems=("web_analytics",)
     )
     expected = {e["messageId"] for e in gz_events + parquet_events}
-    # Every good record is loaded; replays among them collapse on message_id.
-    assert summary.rows == len(gz_events) + len(parquet_events) and summary.quarantined == 1
+    # Every good record is read and loaded once: replays among them collapse on message_id
+    # (rows loaded are rows kept).
+    assert summary.resources["events"].rows == len(gz_events) + len(parquet_events)
+    assert len(expected) < len(gz_events) + len(parquet_events), "the sample holds replays"
+    assert summary.rows == len(expected) and summary.quarantined == 1
     loaded = {r[0] for r in _query(warehouse, "select message_id from raw_web_analytics.events")}
     assert loaded == expected
     paths = _query(

@@ -27,4 +27,5 @@ def sendgrid_files(folder: str | Path, counters: LoadCounters | None = None) -> 
         primary_key="sg_event_id",
         counters=counters or LoadCounters(SOURCE_NAME),
         arrow=True,
+        append_only=True,
     )

@@ -26,4 +26,5 @@ def segment_files(folder: str | Path, counters: LoadCounters | None = None) -> o
         primary_key="message_id",
         counters=counters or LoadCounters(SOURCE_NAME),
         arrow=True,
+        append_only=True,
     )
