@@ -10,6 +10,7 @@ from typing import Any
 
 import dlt
 import duckdb
+from dlt.common.schema.utils import get_columns_names_with_prop
 
 from ingestion import company_registry, crm, email, web_analytics
 from ingestion.common import (
@@ -46,30 +47,14 @@ class SourceSpec:
     # Nested tables are appended and pruned of rows whose root is gone after each load
     # (crm.tables, common.drop_orphans): the CRM's objects.
     prunes_nested: bool = False
-    # Append-only event tables and their key: after each load, later copies of a key are
-    # deleted (common.drop_duplicates), which costs far less than dlt's merge (a staging
-    # copy, then a deduplicating insert).
-    deduplicates: tuple[tuple[str, str], ...] = ()
 
 
 SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec(
         "crm", "raw_crm", "crm", crm.hubspot_files, suppresses_records=True, prunes_nested=True
     ),
-    SourceSpec(
-        "web_analytics",
-        "raw_web_analytics",
-        "web_analytics",
-        web_analytics.segment_files,
-        deduplicates=(("events", "message_id"),),
-    ),
-    SourceSpec(
-        "email",
-        "raw_email",
-        "email",
-        email.sendgrid_files,
-        deduplicates=(("events", "sg_event_id"),),
-    ),
+    SourceSpec("web_analytics", "raw_web_analytics", "web_analytics", web_analytics.segment_files),
+    SourceSpec("email", "raw_email", "email", email.sendgrid_files),
     SourceSpec(
         "company_registry",
         "raw_company_registry",
@@ -99,6 +84,19 @@ class SourceSummary:
     @property
     def quarantined(self) -> int:
         return self.tables.get(QUARANTINE_TABLE, 0)
+
+
+def appended_with_key(schema: Any) -> list[tuple[str, str]]:
+    """Tables that sources append (events, ``landing_resource(append_only=True)``) although
+    they have a primary key: they keep one row per key by ``drop_duplicates`` after each
+    load, which costs far less than dlt's merge (a staging copy, then a deduplicating
+    insert). Read from the dlt schema, so the key is declared once, on the resource."""
+    found = []
+    for name, table in schema.tables.items():
+        keys = get_columns_names_with_prop(table, "primary_key")
+        if table.get("write_disposition") == "append" and len(keys) == 1:
+            found.append((name, keys[0]))
+    return found
 
 
 def make_pipeline(spec: SourceSpec, database: Path, pipelines_dir: Path) -> dlt.Pipeline:
@@ -169,9 +167,10 @@ def run_source(
     trace = pipeline.last_trace
     normalized = trace.last_normalize_info if trace else None
     row_counts = dict(normalized.row_counts) if normalized else {}
-    if spec.deduplicates:
+    keyed_appends = appended_with_key(pipeline.default_schema)
+    if keyed_appends:
         with pipeline.sql_client() as client:
-            for table, key in spec.deduplicates:
+            for table, key in keyed_appends:
                 dropped = drop_duplicates(client.execute_sql, spec.dataset, table, key)
                 # Rows loaded are rows kept: a re-delivered event is not loaded again.
                 if table in row_counts:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.pipeline import load_sources
+from ingestion.pipeline import SOURCES, appended_with_key, load_sources, make_pipeline
 from tests.conftest import query
 
 
@@ -259,3 +259,22 @@ def test_new_crm_property_becomes_a_column(landing: Path, tmp_path: Path) -> Non
     assert _query(warehouse, "select properties__hs_buying_role from raw_crm.contacts") == [
         ("DECISION_MAKER",)
     ]
+
+
+def test_only_event_tables_are_appended_and_deduplicated(landing: Path, tmp_path: Path) -> None:
+    """The tables kept unique after the load are read from the dlt schema: the event tables
+    and nothing else (CRM, registry merge; nested CRM tables and quarantines have no key)."""
+    warehouse = tmp_path / "wh"
+    load_sources(landing, warehouse / "w.duckdb", warehouse / "p")
+    keyed = {
+        spec.system: appended_with_key(
+            make_pipeline(spec, warehouse / "w.duckdb", warehouse / "p").default_schema
+        )
+        for spec in SOURCES
+    }
+    assert keyed == {
+        "crm": [],
+        "web_analytics": [("events", "message_id")],
+        "email": [("events", "sg_event_id")],
+        "company_registry": [],
+    }
