@@ -8,8 +8,10 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from ingestion.common import drop_duplicates
 from ingestion.pipeline import SOURCES, appended_with_key, load_sources, make_pipeline
 from tests.conftest import query
 
@@ -278,3 +280,31 @@ def test_only_event_tables_are_appended_and_deduplicated(landing: Path, tmp_path
         "email": [("events", "sg_event_id")],
         "company_registry": [],
     }
+
+
+def test_drop_duplicates_keeps_the_first_loaded_copy_of_every_key(tmp_path: Path) -> None:
+    """Duplicates within one load and across loads, including those a killed run left
+    behind before its own deduplication: one row per key stays, the earliest load's."""
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema raw_x")
+        con.execute(
+            "create table raw_x.events as select * from (values "
+            "('a', 'first', '1.1'), ('a', 'replay', '1.3'), ('b', 'first', '1.1'), "
+            "('b', 'same load', '1.1'), ('c', 'killed run', '1.2'), ('c', 'next run', '1.3'), "
+            "('d', 'only', '1.3')) as t(message_id, note, _dlt_load_id)"
+        )
+        dropped = drop_duplicates(
+            lambda sql: con.execute(sql).fetchall(), "raw_x", "events", "message_id"
+        )
+        kept = con.execute(
+            "select message_id, note, _dlt_load_id from raw_x.events order by 1"
+        ).fetchall()
+    assert dropped == 3
+    assert [(key, load) for key, _, load in kept] == [
+        ("a", "1.1"),
+        ("b", "1.1"),
+        ("c", "1.2"),
+        ("d", "1.3"),
+    ]
+    assert dict((key, note) for key, note, _ in kept)["a"] == "first"
