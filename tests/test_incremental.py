@@ -18,6 +18,7 @@ from ingestion.pipeline import load_sources
 from leadhouse.build import build, compile_definition
 from leadhouse.config import DEFINITIONS_DIR, Warehouse
 from leadhouse.generate.synthetic import generate
+from leadhouse.runner import table_checksums
 from tests.conftest import AS_OF, query
 
 CUTOFF = datetime(2026, 9, 15, tzinfo=UTC)
@@ -39,20 +40,8 @@ def _split_web_events(source: Path, part_one: Path, part_two: Path) -> None:
         (part_two / f"b-{path.name}").write_text("\n".join(late) + "\n", encoding="utf-8")
 
 
-def _tables(database: Path) -> dict[str, tuple]:
-    names = query(
-        database,
-        "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE'",
-    )
-    return {
-        name: query(
-            database,
-            f"select count(*), md5(coalesce(string_agg(t::varchar, '|' order by t::varchar), '')) "
-            f"from {name} t",
-        )[0]
-        for (name,) in names
-    }
+def _tables(database: Path) -> dict[str, str]:
+    return table_checksums(database, ("intermediate", "marts"))
 
 
 @pytest.mark.parametrize("people", [400])

@@ -1,14 +1,8 @@
 -- Engagement points per person and rule at the as-of moment: the current score. Every
--- scored person is evaluated, over all their scored signals up to the moment; this part
--- is rebuilt on every build, since decay moves it even when nothing new arrived.
+-- person with a scored signal is evaluated, over all their scored signals up to the
+-- moment (a scored person without any has no rows; the timeline gives them their fit).
+-- Rebuilt on every build, since decay moves it even when nothing new arrived.
 with
-
-people as (
-
-    select person_id from {{ ref('int_people_profiled') }}
-    where has_profiling_consent
-
-),
 
 signals as (
 
@@ -18,12 +12,12 @@ signals as (
 
 moments as (
 
-    select
+    select distinct
         person_id,
         {{ as_of_timestamp() }} as evaluated_at,
         true as is_as_of
 
-    from people
+    from signals
 
 ),
 
