@@ -8,8 +8,12 @@ dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
 from __future__ import annotations
 
 import posixpath
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -192,16 +196,20 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
     rest = b""
     with path.open("rb") as handle:
         while True:
-            block = handle.read(chunk_bytes)
-            data = rest + block
-            if not data:
+            # Read after the unfinished line of the last chunk, into a buffer the Arrow
+            # strings then point into: no copy of the bytes read.
+            buffer = bytearray(len(rest) + chunk_bytes)
+            buffer[: len(rest)] = rest
+            read = _read_into(handle, memoryview(buffer)[len(rest) :])
+            end = len(rest) + read
+            if not end:
                 return
-            cut = data.rfind(b"\n") + 1 if block else len(data)
+            cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
             if cut == 0:  # one line longer than a chunk: keep reading
-                rest = data
+                rest = bytes(buffer[:end])
                 continue
-            rest = data[cut:]
-            lines = _lines_array(data[:cut])
+            rest = bytes(buffer[cut:end])
+            lines = _lines_array(memoryview(buffer)[:cut])
             yield pa.table(
                 {
                     "line_number": pa.array(
@@ -211,11 +219,23 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
                 }
             )
             first_line += len(lines)
-            if not block:
+            if not read:
                 return
 
 
-def _lines_array(data: bytes) -> pa.Array:
+def _read_into(handle: Any, view: memoryview) -> int:
+    """Fill ``view`` from ``handle`` as far as the file goes; bytes read. Streams such as
+    gzip return less than asked before their end, so read until full or at the end."""
+    filled = 0
+    while filled < len(view):
+        got = handle.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+    return filled
+
+
+def _lines_array(data: memoryview) -> pa.Array:
     """The lines of ``data`` (each with its newline) as an Arrow string array."""
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")) + 1
     if not len(ends) or ends[-1] != len(data):
@@ -225,7 +245,7 @@ def _lines_array(data: bytes) -> pa.Array:
     try:
         lines.validate(full=True)  # UTF-8 check, in C++
     except pa.ArrowInvalid:
-        text = data.decode("utf-8", "replace").split("\n")
+        text = bytes(data).decode("utf-8", "replace").split("\n")
         lines = pa.array(
             [line + "\n" for line in text[:-1]] + ([text[-1]] if text[-1] else []),
             type=pa.large_string(),
@@ -349,6 +369,76 @@ def drop_duplicates(execute: Callable[[str], Any], dataset: str, table: str, key
 Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]
 Check = Callable[[dict[str, Any]], str | None]
 
+# Parsed items a file's worker may hold before the loader takes them: bounds the memory of
+# parsing ahead to a few chunks per worker, whatever the file size.
+PARSE_AHEAD_ITEMS = 2
+_DONE = object()
+
+
+def parse_files(
+    files: Iterable[LandingFile], parse: Parser, workers: int = 1
+) -> Iterator[tuple[LandingFile, Iterator[Any], list[Reject]]]:
+    """``(file, items, rejects)`` for each file, in the files' order: ``items`` yields the
+    file's parsed items, and ``rejects`` is complete once ``items`` is exhausted.
+
+    With ``workers`` > 1 the next files are parsed in threads while the caller still
+    consumes the current one; this pays off for parsers that spend their time outside
+    the interpreter's lock (DuckDB, Arrow). Items still come file by file, in order, so
+    a load is the same whatever the number of workers. A worker's error is raised here,
+    and leaving early (an error in the caller) stops the workers.
+    """
+    if workers <= 1:
+        for path in files:
+            found: list[Reject] = []
+            yield path, parse(path, found), found
+        return
+
+    stop = threading.Event()
+
+    def put(out: queue.Queue[Any], entry: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce(path: LandingFile, found: list[Reject], out: queue.Queue[Any]) -> None:
+        try:
+            for item in parse(path, found):
+                if not put(out, item):
+                    return
+            put(out, _DONE)
+        except BaseException as error:  # handed to the consumer, raised there
+            put(out, error)
+
+    def drain(out: queue.Queue[Any]) -> Iterator[Any]:
+        while (entry := out.get()) is not _DONE:
+            if isinstance(entry, BaseException):
+                raise entry
+            yield entry
+
+    pending = iter(files)
+    window: deque[tuple[LandingFile, queue.Queue[Any], list[Reject]]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="parse") as pool:
+        try:
+            while True:
+                while len(window) < workers:
+                    upcoming = next(pending, None)
+                    if upcoming is None:
+                        break
+                    out: queue.Queue[Any] = queue.Queue(PARSE_AHEAD_ITEMS)
+                    rejects: list[Reject] = []
+                    pool.submit(produce, upcoming, rejects, out)
+                    window.append((upcoming, out, rejects))
+                if not window:
+                    return
+                path, out, rejects = window.popleft()
+                yield path, drain(out), rejects
+        finally:
+            stop.set()
+
 
 # The schema contract of every raw table: new tables and new columns are accepted (a new
 # CRM property or registry field simply appears), but a column that changes its data type
@@ -404,13 +494,15 @@ def landing_resource(
     arrow: bool,
     extra_columns: dict[str, Any] | None = None,
     append_only: bool = False,
+    parse_workers: int = 1,
 ) -> Any:
     """A dlt resource loading new landing files into ``table``, merged on ``primary_key``
     or, for events (``append_only``), appended and deduplicated on it after the load.
 
     Table hints travel with each item, so one resource feeds both its table and the
     append-only quarantine table. ``parse`` yields Arrow tables (high-volume sources) or
-    lists of dicts (nested CRM-style objects dlt should unnest), and appends rejects.
+    lists of dicts (nested CRM-style objects dlt should unnest), and appends rejects;
+    ``parse_workers`` files are parsed at a time (``parse_files``).
     """
     hints = table_hints(table, primary_key, extra_columns, append_only)
 
@@ -419,9 +511,9 @@ def landing_resource(
         yield from timed(counts, _load_files(counts))
 
     def _load_files(counts: ResourceCounts) -> Iterator[Any]:
-        for path in new_files(landing_files(folder, patterns), counts):
-            rejects: list[Reject] = []
-            for item in parse(path, rejects):
+        files = new_files(landing_files(folder, patterns), counts)
+        for _path, items, rejects in parse_files(files, parse, parse_workers):
+            for item in items:
                 counts.rows += item.num_rows if arrow else len(item)
                 yield dlt.mark.with_hints(item, hints, create_table_variant=True)
             if rejects:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingestion.common import drop_duplicates
+from ingestion.common import PARSE_AHEAD_ITEMS, drop_duplicates, parse_files
 from ingestion.pipeline import SOURCES, appended_with_key, load_sources, make_pipeline
 from tests.conftest import query
 
@@ -308,3 +310,53 @@ def test_drop_duplicates_keeps_the_first_loaded_copy_of_every_key(tmp_path: Path
         ("d", "1.3"),
     ]
     assert dict((key, note) for key, note, _ in kept)["a"] == "first"
+
+
+def _numbered_parser(items_per_file: int, produced: list[str], fail_on: str | None = None):
+    """A parser whose first file is the slowest, so parallel workers finish out of order."""
+
+    def parse(path, rejects):
+        for number in range(items_per_file):
+            if path == fail_on and number == 1:
+                raise ValueError(f"cannot read {path}")
+            time.sleep(0.02 if path == "f0" else 0.001)
+            produced.append(path)
+            yield f"{path}:{number}"
+        rejects.append(f"{path}:rejected")
+
+    return parse
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_parse_files_yields_files_in_order_with_their_rejects(workers: int) -> None:
+    files = [f"f{n}" for n in range(5)]
+    got = []
+    for path, items, rejects in parse_files(files, _numbered_parser(4, []), workers):
+        got.append((path, list(items), list(rejects)))
+    assert got == [(f, [f"{f}:{n}" for n in range(4)], [f"{f}:rejected"]) for f in files]
+
+
+def test_parse_files_raises_a_workers_error_where_its_file_is_read() -> None:
+    files = ["f0", "f1", "f2"]
+    read = []
+    with pytest.raises(ValueError, match="cannot read f1"):
+        for _path, items, _ in parse_files(files, _numbered_parser(3, [], fail_on="f1"), 2):
+            for item in items:
+                read.append(item)
+    assert read == ["f0:0", "f0:1", "f0:2", "f1:0"]
+
+
+def test_parse_files_stops_its_workers_when_the_reader_stops() -> None:
+    """Parsing ahead is bounded, and a reader that leaves (an error in the load) does not
+    leave workers parsing the rest of the landing folder."""
+    produced: list[str] = []
+    files = [f"f{n}" for n in range(4)]
+    parsed = parse_files(files, _numbered_parser(500, produced), 2)
+    _, items, _ = next(parsed)
+    assert next(items) == "f0:0"
+    time.sleep(0.3)
+    ahead = len(produced)
+    parsed.close()  # joins the workers
+    assert ahead <= 2 * (PARSE_AHEAD_ITEMS + 2)
+    assert len(produced) <= ahead + 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("parse")]

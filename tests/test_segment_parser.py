@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,11 +128,17 @@ def test_parquet_rows_follow_the_same_rules(tmp_path: Path) -> None:
     assert [(r.line_number, r.reason) for r in rejects] == [(2, "unknown event type: 'purchase'")]
 
 
+@pytest.mark.parametrize("compressed", [False, True])
 @pytest.mark.parametrize("chunk_bytes", [7, 64, 1 << 20])
-def test_line_chunks_keep_lines_whole_and_numbered(tmp_path: Path, chunk_bytes: int) -> None:
+def test_line_chunks_keep_lines_whole_and_numbered(
+    tmp_path: Path, chunk_bytes: int, compressed: bool
+) -> None:
+    """Also from gzip, whose reads return less than asked before the end."""
     lines = ["short", "", "a line that is longer than one small chunk", "x" * 100, "zażółć", "end"]
-    (tmp_path / "t.jsonl").write_bytes(("\n".join(lines)).encode())  # no final newline
-    chunks = list(line_chunks(_file(tmp_path, "t.jsonl"), chunk_bytes=chunk_bytes))
+    data = ("\n".join(lines)).encode()  # no final newline
+    name = "t.jsonl.gz" if compressed else "t.jsonl"
+    (tmp_path / name).write_bytes(gzip.compress(data) if compressed else data)
+    chunks = list(line_chunks(_file(tmp_path, name), chunk_bytes=chunk_bytes))
     got = [
         (number, line)
         for chunk in chunks

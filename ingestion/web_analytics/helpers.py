@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingestion.common import LandingFile, Reject, future_cutoff, line_chunks
-from ingestion.web_analytics.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
+from ingestion.web_analytics.settings import BATCH_ROWS, DUCKDB_THREADS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
 # Rows per record batch handed to DuckDB: its unit of parallel work.
@@ -69,16 +69,27 @@ def _json_or_null(expression: str) -> str:
     return f"case when {expression} in ({falsy}) then null else {expression} end"
 
 
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
+
 # One JSON parse per line: `calls` is materialised so that json_transform is not repeated
-# for every field read from it. Reasons are checked in order; the first that applies is
-# the one recorded. The raw line is returned only for rejected lines.
+# for every field read from it. It does not carry the raw line: copying every line into
+# it was the parse's largest copy, and only rejected lines need theirs (taken from the
+# chunk by line number). Reasons are checked in order; the first that applies is the one recorded.
 _SQL = f"""
 with calls as materialized (
-    select line_number, line, json_valid(line) as is_json,
-        case when json_valid(line) then json_transform(line, '{_STRUCTURE}') end as e
-    from chunk
+    select line_number, is_json, e,
+        -- json_transform reads anything but an object as all NULLs: ask only then.
+        case when is_json and coalesce(e.messageId, '') = ''
+            then json_type(line) = 'OBJECT' end as is_object,
+        -- Trimmed only when not JSON: trim is not free.
+        case when not is_json then trim(line, {_WHITESPACE}) = '' end as is_blank
+    from (
+        select line_number, line, is_json,
+            case when is_json then json_transform(line, '{_STRUCTURE}') end as e
+        from (select line_number, line, json_valid(line) as is_json from chunk)
+    )
 ), typed as (
-    select line_number, line, is_json, e,
+    select line_number, is_json, is_object, is_blank, e,
         {_instant("e.timestamp")} as ts,
         -- A page call without context.page carries the page in its properties.
         case when e.type = 'page'
@@ -89,9 +100,7 @@ with calls as materialized (
     select *,
         case
             when not is_json then 'malformed JSON'
-            -- json_transform reads anything but an object as all NULLs: ask only then.
-            when coalesce(e.messageId, '') = '' and json_type(line) <> 'OBJECT'
-                then 'not a JSON object'
+            when not is_object then 'not a JSON object'
             when coalesce(e.messageId, '') = '' then 'missing messageId'
             when e.type is null or e.type not in ({_TYPES})
                 then 'unknown event type: ' || coalesce('''' || e.type || '''', 'None')
@@ -108,7 +117,6 @@ with calls as materialized (
 select
     line_number,
     reject_reason,
-    case when reject_reason is not null then line end as line,
     e.messageId as message_id,
     e.type as type,
     e.event as event,
@@ -132,8 +140,8 @@ select
     {_json_or_null("e.context.consent.categoryPreferences")} as consent_preferences,
     $source_file as source_file
 from judged
--- Blank lines are skipped, not rejected (trimmed only when not JSON: trim is not free).
-where is_json or trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> ''
+-- Blank lines are skipped, not rejected.
+where not coalesce(is_blank, false)
 """
 
 
@@ -168,7 +176,7 @@ def _malformed_reason(line: str) -> str:
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     """Stream one file: Arrow tables of good events; bad records appended to ``rejects``."""
     future = future_cutoff()
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"threads": DUCKDB_THREADS}) as con:
         con.execute("set TimeZone = 'UTC'")
         for lines in _lines(path):
             # Several record batches let DuckDB parse on every core (one batch = one thread).
@@ -178,13 +186,19 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
             result = con.execute(_SQL, params).to_arrow_table()
             con.unregister("chunk")
             bad = pc.is_valid(result["reject_reason"])
-            for row in (
-                result.filter(bad).select(["line_number", "reject_reason", "line"]).to_pylist()
+            rejected = result.filter(bad)
+            # Lines are numbered consecutively within a chunk.
+            offsets = pc.subtract(rejected["line_number"], lines["line_number"][0])
+            raw_lines = lines["line"].take(offsets).to_pylist()
+            for number, reason, line in zip(
+                rejected["line_number"].to_pylist(),
+                rejected["reject_reason"].to_pylist(),
+                raw_lines,
+                strict=True,
             ):
-                reason = row["reject_reason"]
                 if reason == "malformed JSON":
-                    reason = _malformed_reason(row["line"])
-                rejects.append(Reject(RESOURCE, path.name, row["line_number"], reason, row["line"]))
+                    reason = _malformed_reason(line)
+                rejects.append(Reject(RESOURCE, path.name, number, reason, line))
             good = result.filter(pc.invert(bad)).select(EVENT_SCHEMA.names)
             if good.num_rows:
                 yield good.cast(EVENT_SCHEMA)

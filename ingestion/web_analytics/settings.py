@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 
 SOURCE_NAME = "web_analytics"
 DATASET_NAME = "raw_web_analytics"
 FILE_PATTERNS = ("*.jsonl", "*.ndjson", "*.json", "*.jsonl.gz", "*.json.gz", "*.parquet")
+# Files parsed side by side, each by a DuckDB connection with an equal share of the cores.
+# One parse uses two cores poorly (a chunk is a few record batches, its output is converted
+# to Arrow on one thread); two files side by side keep both busy. Capped: each worker holds
+# a few chunks in memory.
+_CORES = os.cpu_count() or 1
+PARSE_WORKERS = min(4, _CORES)
+DUCKDB_THREADS = max(1, _CORES // PARSE_WORKERS)
 # Rows per Arrow batch: large enough for columnar speed, small enough to keep memory flat.
 BATCH_ROWS = 50_000
 # The Segment spec's call types. `screen` comes from mobile libraries; `alias` is tolerated.
