@@ -4,15 +4,7 @@
         unique_key='person_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook="
-            delete from {{ this }}
-            where person_id in (
-                select person_id from {{ this }}
-                except
-                select person_id from {{ ref('int_lead_engagement_signals') }}
-                where occurred_at < {{ as_of_timestamp() }} and points > 0
-            )
-        "
+        post_hook="delete from {{ this }} where evaluated_at is null"
     )
 }}
 -- Engagement points per person and rule at every past evaluation moment: each arrival of
@@ -23,9 +15,11 @@
 -- as-of moment and those signals' rules, so each row carries a fingerprint of that set; a
 -- build recomputes the people whose fingerprint changed (new or late signals, a changed
 -- rule, a consent change, a merge, a later as-of moment that lets more signals in) and
--- keeps everyone else's rows. A recomputed person without a positive signal before the
--- as-of moment has no past moment, so no rows replace their old ones: the post-hook
--- removes the rows of everyone without one.
+-- keeps everyone else's rows. A stored person without a positive signal before the as-of
+-- moment any more (consent withdrawn, erased, merged away, an earlier as-of moment) has no
+-- past moment, so no rows would replace theirs: an incremental build emits one placeholder
+-- row for each (evaluated_at null), which makes delete+insert remove their rows, and the
+-- post-hook deletes the placeholders. A full build emits none.
 with
 
 signals as (
@@ -73,6 +67,16 @@ fingerprints as (
 
     ),
 
+    emptied as (
+
+        select stored_people.person_id
+        from (select distinct person_id from stored) as stored_people
+        left join (select distinct person_id from signals where points > 0) as positive
+            on stored_people.person_id = positive.person_id
+        where positive.person_id is null
+
+    ),
+
 {% else %}
 
     recomputed as (
@@ -115,6 +119,24 @@ final as (
     from engagement_points
     inner join recomputed
         on engagement_points.person_id = recomputed.person_id
+
+    {% if is_incremental() %}
+
+    union all
+
+    select
+        person_id,
+        null as evaluated_at,
+        false as is_as_of,
+        null as signal_type,
+        null as points,
+        null as signal_count,
+        null as last_signal_at,
+        null as signals_fingerprint
+
+    from emptied
+
+    {% endif %}
 
 )
 
