@@ -191,36 +191,73 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
     which JSON parsers treat as whitespace. Memory stays at about two chunks whatever the
     file size. A chunk that is not valid UTF-8 is decoded with replacement characters, so
     its bad lines fail their parse with the replaced text as evidence.
+
+    A caller that lets go of a chunk before asking for the next one (no table, array or
+    view of it left) gets the next chunk in the same memory: fresh memory costs a page
+    fault per 4 KB, more than the read itself. A chunk still held is never overwritten;
+    the next one then gets new memory.
     """
     first_line = 1
-    rest = b""
-    with path.open("rb") as handle:
-        while True:
-            # Read after the unfinished line of the last chunk, into a buffer the Arrow
-            # strings then point into: no copy of the bytes read.
-            buffer = bytearray(len(rest) + chunk_bytes)
-            buffer[: len(rest)] = rest
-            read = _read_into(handle, memoryview(buffer)[len(rest) :])
-            end = len(rest) + read
-            if not end:
-                return
-            cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
-            if cut == 0:  # one line longer than a chunk: keep reading
-                rest = bytes(buffer[:end])
-                continue
-            rest = bytes(buffer[cut:end])
-            lines = _lines_array(memoryview(buffer)[:cut])
-            yield pa.table(
-                {
-                    "line_number": pa.array(
-                        np.arange(first_line, first_line + len(lines), dtype=np.int64)
-                    ),
-                    "line": lines,
-                }
-            )
-            first_line += len(lines)
-            if not read:
-                return
+    buffer, newlines = _scratch(chunk_bytes)
+    kept = 0  # bytes of an unfinished line at the start of ``buffer``
+    try:
+        with path.open("rb") as handle:
+            while True:
+                if kept == len(buffer):  # a line longer than the buffer: make room
+                    buffer = _moved(buffer, 0, kept, size=kept + chunk_bytes)
+                    newlines = np.empty(len(buffer), dtype=np.bool_)
+                read = _read_into(handle, memoryview(buffer)[kept:])
+                end = kept + read
+                if not end:
+                    return
+                cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
+                if cut == 0:  # no line ends in the buffer yet: read on
+                    kept = end
+                    continue
+                chunk = [_numbered_lines(memoryview(buffer)[:cut], first_line, newlines)]
+                first_line += chunk[0].num_rows
+                # Popped as it is yielded: this frame keeps no reference to the chunk.
+                yield chunk.pop()
+                if not read:
+                    return
+                kept = end - cut
+                buffer = _moved(buffer, cut, end, size=len(buffer))
+    finally:
+        if len(buffer) == chunk_bytes and _unshared(buffer):
+            _SPARE.buffer, _SPARE.newlines = buffer, newlines
+
+
+# Per thread, the memory of the last file's chunks, for the thread's next file: parse
+# workers read many files one after another. Held until the thread ends.
+_SPARE = threading.local()
+
+
+def _scratch(size: int) -> tuple[bytearray, np.ndarray]:
+    """A chunk buffer of ``size`` bytes and newline scratch space for it."""
+    buffer, newlines = getattr(_SPARE, "buffer", None), getattr(_SPARE, "newlines", None)
+    _SPARE.buffer = _SPARE.newlines = None
+    if buffer is None or newlines is None or len(buffer) != size:
+        return bytearray(size), np.empty(size, dtype=np.bool_)
+    return buffer, newlines
+
+
+def _moved(buffer: bytearray, start: int, end: int, size: int) -> bytearray:
+    """``buffer[start:end]`` at the front of a buffer of ``size`` bytes: ``buffer`` itself
+    when it is that large and nothing views it any more, otherwise new memory."""
+    target = buffer if size == len(buffer) and _unshared(buffer) else bytearray(size)
+    target[: end - start] = buffer[start:end]
+    return target
+
+
+def _unshared(buffer: bytearray) -> bool:
+    """Whether no view of ``buffer`` is alive (an Arrow array of a chunk holds one): a
+    bytearray refuses to change its size while a view exists."""
+    try:
+        last = buffer.pop()
+    except BufferError:
+        return False
+    buffer.append(last)
+    return True
 
 
 def _read_into(handle: Any, view: memoryview) -> int:
@@ -235,9 +272,18 @@ def _read_into(handle: Any, view: memoryview) -> int:
     return filled
 
 
-def _lines_array(data: memoryview) -> pa.Array:
-    """The lines of ``data`` (each with its newline) as an Arrow string array."""
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")) + 1
+def _numbered_lines(data: memoryview, first_line: int, newlines: np.ndarray) -> pa.Table:
+    lines = _lines_array(data, newlines)
+    numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
+    return pa.table({"line_number": pa.array(numbers), "line": lines})
+
+
+def _lines_array(data: memoryview, newlines: np.ndarray) -> pa.Array:
+    """The lines of ``data`` (each with its newline) as an Arrow string array;
+    ``newlines`` is scratch space of at least ``len(data)`` booleans."""
+    found = newlines[: len(data)]
+    np.equal(np.frombuffer(data, dtype=np.uint8), ord("\n"), out=found)
+    ends = np.flatnonzero(found) + 1
     if not len(ends) or ends[-1] != len(data):
         ends = np.append(ends, len(data))  # a last line without a newline
     offsets = np.concatenate(([0], ends)).astype(np.int64)

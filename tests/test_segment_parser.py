@@ -154,3 +154,51 @@ def test_line_chunks_replace_bytes_that_are_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "t.jsonl").write_bytes(b'{"a": 1}\n{"b": "\xff"}\n')
     (chunk,) = line_chunks(_file(tmp_path, "t.jsonl"))
     assert chunk["line"].to_pylist() == ['{"a": 1}\n', '{"b": "\ufffd"}\n']
+
+
+def _line_buffer_address(chunk: pa.Table) -> int:
+    return int(chunk["line"].chunks[0].buffers()[2].address)
+
+
+def test_line_chunks_reuse_the_memory_of_chunks_let_go(tmp_path: Path) -> None:
+    """A chunk the caller no longer holds is overwritten by the next (held chunks are not:
+    see the test above, which keeps them all), and the thread's next file reads into the
+    same memory again."""
+    lines = [f'{{"n": {n}}}' for n in range(300)]
+    for name in ("a.jsonl", "b.jsonl"):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    addresses, got = [], []
+    for name in ("a.jsonl", "b.jsonl"):
+        for chunk in line_chunks(_file(tmp_path, name), chunk_bytes=256):
+            addresses.append(_line_buffer_address(chunk))
+            got += [line.rstrip("\n") for line in chunk["line"].to_pylist()]
+            del chunk
+    assert got == lines + lines
+    assert len(addresses) > 20 and len(set(addresses)) == 1
+
+
+def test_parse_file_lets_go_of_each_chunk_and_keeps_rejects_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Across many small chunks: every chunk's memory is free for the next one when it is
+    read, and rejected lines still carry their own number and text."""
+    import ingestion.common as common
+
+    released: list[bool] = []
+
+    def recording(buffer: bytearray) -> bool:
+        released.append(unshared(buffer))
+        return released[-1]
+
+    unshared = common._unshared
+    monkeypatch.setattr(common, "_unshared", recording)
+    monkeypatch.setattr(common.line_chunks, "__defaults__", (512,))
+    lines = []
+    for n in range(1, 201):
+        lines.append(json.dumps(_event(messageId=f"m-{n}")) if n % 17 else f"broken {n} {{")
+    rows, rejects = _parse(tmp_path, lines)
+    assert len(rows) == 200 - 200 // 17
+    assert [(r.line_number, r.raw_payload) for r in rejects] == [
+        (n, f"broken {n} {{\n") for n in range(17, 201, 17)
+    ]
+    assert len(released) > 20 and all(released)

@@ -23,6 +23,8 @@ from ingestion.web_analytics.settings import BATCH_ROWS, DUCKDB_THREADS, EVENT_S
 RESOURCE = "events"
 # Rows per record batch handed to DuckDB: its unit of parallel work.
 PARALLEL_ROWS = 8_192
+# Rows per record batch fetched from DuckDB.
+RESULT_BATCH_ROWS = 16_384
 
 # The part of a Segment call that is loaded; everything else in the line is ignored.
 # Scalars are read as text (a numeric userId becomes "123"); JSON keeps nested values.
@@ -71,12 +73,13 @@ def _json_or_null(expression: str) -> str:
 
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
 
-# One JSON parse per line: `calls` is materialised so that json_transform is not repeated
-# for every field read from it. It does not carry the raw line: copying every line into
-# it was the parse's largest copy, and only rejected lines need theirs (taken from the
-# chunk by line number). Reasons are checked in order; the first that applies is the one recorded.
+# One JSON parse per line: json_transform runs once in `calls`, whose struct the later
+# steps read fields from (DuckDB evaluates a projected column once; materialising the CTE
+# only added a copy of every row). The raw line is not carried along: only rejected lines
+# need theirs, taken from the chunk by line number. Reasons are checked in order; the
+# first that applies is the one recorded.
 _SQL = f"""
-with calls as materialized (
+with calls as (
     select line_number, is_json, e,
         -- json_transform reads anything but an object as all NULLs: ask only then.
         case when is_json and coalesce(e.messageId, '') = ''
@@ -175,30 +178,47 @@ def _malformed_reason(line: str) -> str:
 
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     """Stream one file: Arrow tables of good events; bad records appended to ``rejects``."""
-    future = future_cutoff()
+    params = {"future": future_cutoff(), "source_file": path.name}
     with duckdb.connect(config={"threads": DUCKDB_THREADS}) as con:
         con.execute("set TimeZone = 'UTC'")
         for lines in _lines(path):
-            # Several record batches let DuckDB parse on every core (one batch = one thread).
-            batches = lines.to_batches(max_chunksize=PARALLEL_ROWS)
-            con.register("chunk", pa.Table.from_batches(batches, schema=lines.schema))
-            params = {"future": future, "source_file": path.name}
-            result = con.execute(_SQL, params).to_arrow_table()
-            con.unregister("chunk")
-            bad = pc.is_valid(result["reject_reason"])
-            rejected = result.filter(bad)
-            # Lines are numbered consecutively within a chunk.
-            offsets = pc.subtract(rejected["line_number"], lines["line_number"][0])
-            raw_lines = lines["line"].take(offsets).to_pylist()
-            for number, reason, line in zip(
-                rejected["line_number"].to_pylist(),
-                rejected["reject_reason"].to_pylist(),
-                raw_lines,
-                strict=True,
-            ):
-                if reason == "malformed JSON":
-                    reason = _malformed_reason(line)
-                rejects.append(Reject(RESOURCE, path.name, number, reason, line))
-            good = result.filter(pc.invert(bad)).select(EVENT_SCHEMA.names)
-            if good.num_rows:
-                yield good.cast(EVENT_SCHEMA)
+            good = _parse_chunk(con, lines, params, path.name, rejects)
+            # Let go of the lines before the next chunk, so line_chunks can read it into
+            # the same memory.
+            del lines
+            if good is not None:
+                yield good
+
+
+def _parse_chunk(
+    con: duckdb.DuckDBPyConnection,
+    lines: pa.Table,
+    params: dict[str, object],
+    origin: str,
+    rejects: list[Reject],
+) -> pa.Table | None:
+    """The good events of one chunk of lines; its rejects are appended to ``rejects``."""
+    # Several record batches let DuckDB parse on every core (one batch = one thread).
+    batches = lines.to_batches(max_chunksize=PARALLEL_ROWS)
+    con.register("chunk", pa.Table.from_batches(batches, schema=lines.schema))
+    # Fetched in record batches: DuckDB's Arrow buffers then stay small enough to be
+    # recycled by the allocator instead of being fresh memory (page faults) every chunk.
+    reader = con.execute(_SQL, params).to_arrow_reader(RESULT_BATCH_ROWS)
+    result = pa.Table.from_batches(reader, schema=reader.schema)
+    con.unregister("chunk")
+    bad = pc.is_valid(result["reject_reason"])
+    rejected = result.filter(bad)
+    # Lines are numbered consecutively within a chunk.
+    offsets = pc.subtract(rejected["line_number"], lines["line_number"][0])
+    raw_lines = lines["line"].take(offsets).to_pylist()
+    for number, reason, line in zip(
+        rejected["line_number"].to_pylist(),
+        rejected["reject_reason"].to_pylist(),
+        raw_lines,
+        strict=True,
+    ):
+        if reason == "malformed JSON":
+            reason = _malformed_reason(line)
+        rejects.append(Reject(RESOURCE, origin, number, reason, line))
+    good = result.filter(pc.invert(bad)).select(EVENT_SCHEMA.names)
+    return good.cast(EVENT_SCHEMA) if good.num_rows else None
