@@ -11,13 +11,14 @@ PEOPLE ?= 2000
 SEED ?= 42
 SCALE ?= S
 REPEAT ?= 3
+STEPS ?= ingest,web,dbt,runs,tutorial
 
 .PHONY: help install run test lint format clean bench
 
 help:
 	@echo "make run     generate ~$(PEOPLE) synthetic people, load, build, check, summarise"
 	@echo "make test    install if needed and run the whole test suite (pytest)"
-	@echo "make bench   benchmark (SCALE=S|M|L, REPEAT=3) into bench/results/"
+	@echo "make bench   benchmark (SCALE=S|M|L, REPEAT=3, STEPS=ingest,web,dbt,runs,tutorial) into bench/results/"
 	@echo "make lint    ruff, mypy and sqlfluff"
 	@echo "make format  apply ruff formatting"
 	@echo "make clean   remove generated data, the warehouse and the virtualenv"
@@ -38,7 +39,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/leadhouse bench --scale $(SCALE) --repeat $(REPEAT)
+	$(BIN)/leadhouse bench --scale $(SCALE) --repeat $(REPEAT) --steps $(STEPS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

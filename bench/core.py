@@ -55,6 +55,22 @@ GOALS = {
     "peak_rss_gb": ("peak RSS of any Leadhouse step, GB", 4.0, "max"),
 }
 LEADHOUSE_STEPS = ("ingest", "ingest_web", "dbt_build", "full_run", "incremental_run")
+# The ratios above that divide one step's median by another's.
+RATIO_STEPS = {
+    "ingest_vs_duckdb_reader": ("ingest", "duckdb_reader"),
+    "web_ingest_vs_duckdb_reader": ("ingest_web", "duckdb_reader_web"),
+    "dbt_vs_raw_sql": ("dbt_build", "raw_sql"),
+    "incremental_vs_full": ("incremental_run", "full_run"),
+    "tutorial_vs_leadhouse": ("tutorial_run", "incremental_run"),
+}
+# What `--steps` chooses from; every group by default.
+STEP_GROUPS = {
+    "ingest": "ingest of every source vs DuckDB's readers",
+    "web": "web events ingest vs DuckDB's read_json",
+    "dbt": "dbt build vs the compiled SQL",
+    "runs": "full run and incremental run",
+    "tutorial": "tutorial-style pipeline",
+}
 
 
 def _leadhouse() -> str:
@@ -130,14 +146,17 @@ def add_increment(landing: Path, share: float = 0.01) -> dict[str, int]:
             "sendgrid-events-9999-increment.json",
         ),
     ):
-        lines = [
-            line
-            for path in sorted((landing / system).glob(pattern))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if key in line
-        ]
         step = round(1 / share)
-        picked = [line.rstrip(",").replace(key, key + "inc-", 1) for line in lines[::step]]
+        picked = []
+        seen = 0  # lines with an id so far, over all files: every step-th is picked
+        for path in sorted((landing / system).glob(pattern)):
+            with path.open(encoding="utf-8") as handle:  # streamed: L has 12 GB of events
+                for line in handle:
+                    if key not in line:
+                        continue
+                    if seen % step == 0:
+                        picked.append(line.rstrip("\n").rstrip(",").replace(key, key + "inc-", 1))
+                    seen += 1
         body = "\n".join(picked) + "\n"
         if system == "email":
             body = "[\n" + ",\n".join(picked) + "\n]\n"
@@ -171,8 +190,17 @@ def machine() -> dict[str, Any]:
 
 
 def run_bench(
-    scale_name: str, repeat: int, work: Path, results: Path, tutorial: bool = True
+    scale_name: str,
+    repeat: int,
+    work: Path,
+    results: Path,
+    groups: tuple[str, ...] = tuple(STEP_GROUPS),
 ) -> dict[str, Any]:
+    """Generate data at ``scale_name`` and time the chosen ``groups`` of steps (all by
+    default; at L a whole benchmark takes hours, so a group can be run on its own)."""
+    unknown = sorted(set(groups) - set(STEP_GROUPS))
+    if unknown or not groups:
+        raise ValueError(f"unknown step groups {unknown}; choose from {', '.join(STEP_GROUPS)}")
     scale = SCALES[scale_name]
     work = work.resolve()
     _fresh(work)
@@ -186,7 +214,9 @@ def run_bench(
     # web events alone (a landing folder holding only them), which issue 3 sets a goal for.
     web_only = _fresh(work / "web_only")
     (web_only / "web_analytics").symlink_to(data / "web_analytics", target_is_directory=True)
-    for suffix, landing in (("", data), ("_web", web_only)):
+    for group, suffix, landing in (("ingest", "", data), ("web", "_web", web_only)):
+        if group not in groups:
+            continue
 
         def ingest_step(n: int, landing: Path = landing, suffix: str = suffix) -> dict[str, Any]:
             target = _fresh(work / f"ingest{suffix}{n}")
@@ -198,9 +228,96 @@ def run_bench(
 
         steps[f"ingest{suffix}"] = _repeat(repeat, ingest_step)
         steps[f"duckdb_reader{suffix}"] = _repeat(repeat, anchor_step)
-    ingested = Warehouse(work / "ingest0")
 
     # 2. dbt build vs the compiled SQL, both from the same seeded copy of the raw data.
+    if "dbt" in groups:
+        if "ingest" not in groups:  # the raw data, loaded once without timing
+            measure(
+                [lh, "ingest", "--data", str(data), "--warehouse", str(_fresh(work / "ingest0"))]
+            )
+        _time_dbt(steps, repeat, work, Warehouse(work / "ingest0"))
+
+    # 3. A full run from nothing vs the next run after 1 % new events. The increment is
+    # added to the same landing folder, after the runs that must not see it.
+    run_args = ["--as-of", AS_OF]
+    if "runs" in groups:
+        steps["full_run"] = _repeat(
+            repeat,
+            lambda n: measure(
+                [
+                    lh,
+                    "run",
+                    "--data",
+                    str(data),
+                    "--warehouse",
+                    str(_fresh(work / f"full{n}")),
+                    *run_args,
+                ]
+            ),
+        )
+    # 4. The tutorial-style pipeline on the full run's data (full reload and rebuild every run).
+    if "tutorial" in groups:
+        steps["tutorial_run"] = _repeat(
+            repeat,
+            lambda n: measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.tutorial",
+                    str(data),
+                    str(_fresh(work / f"tutorial{n}")),
+                    AS_OF,
+                ]
+            ),
+        )
+
+    added: dict[str, int] = {}
+    if "runs" in groups:
+        added = add_increment(data)
+        steps["incremental_run"] = _repeat(
+            repeat,
+            lambda n: measure(
+                [
+                    lh,
+                    "run",
+                    "--data",
+                    str(data),
+                    "--warehouse",
+                    str(_copy_warehouse(Warehouse(work / "full0"), work / f"inc{n}").root),
+                    *run_args,
+                ]
+            ),
+        )
+
+    report = {
+        "scale": scale_name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "ratios": {key: judged(key, value) for key, value in ratios_of(steps).items()},
+        "data": {
+            "people": stats.crm_contacts,
+            "web_events": stats.web_events,
+            "email_events": stats.email_events,
+            "companies": stats.companies,
+            "increment": added,
+        },
+        "steps": steps,
+        "machine": machine(),
+        "not_measured": [
+            f"{group}: {what} (--steps)"
+            for group, what in STEP_GROUPS.items()
+            if group not in groups
+        ],
+    }
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"bench-{scale_name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (results / f"bench-{scale_name}.md").write_text(markdown(report, results))
+    return report
+
+
+def _time_dbt(
+    steps: dict[str, dict[str, Any]], repeat: int, work: Path, ingested: Warehouse
+) -> None:
     compile_definition(DEFINITIONS_DIR)
     seeded = _copy_warehouse(ingested, work / "seeded")
     run_dbt(seeded, ["seed"], as_of=AS_OF, quiet=True)
@@ -227,88 +344,19 @@ def run_bench(
         ),
     )
 
-    # 3. A full run from nothing vs the next run after 1 % new events. The increment is
-    # added to the same landing folder, after the runs that must not see it.
-    run_args = ["--as-of", AS_OF]
-    steps["full_run"] = _repeat(
-        repeat,
-        lambda n: measure(
-            [
-                lh,
-                "run",
-                "--data",
-                str(data),
-                "--warehouse",
-                str(_fresh(work / f"full{n}")),
-                *run_args,
-            ]
-        ),
-    )
-    # 4. The tutorial-style pipeline on the full run's data (full reload and rebuild every run).
-    if tutorial:
-        steps["tutorial_run"] = _repeat(
-            repeat,
-            lambda n: measure(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.tutorial",
-                    str(data),
-                    str(_fresh(work / f"tutorial{n}")),
-                    AS_OF,
-                ]
-            ),
-        )
 
-    added = add_increment(data)
-    steps["incremental_run"] = _repeat(
-        repeat,
-        lambda n: measure(
-            [
-                lh,
-                "run",
-                "--data",
-                str(data),
-                "--warehouse",
-                str(_copy_warehouse(Warehouse(work / "full0"), work / f"inc{n}").root),
-                *run_args,
-            ]
-        ),
-    )
-
+def ratios_of(steps: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The ratios whose two steps were both measured, and the peak RSS of the Leadhouse
+    steps that were."""
     ratios = {
-        "ingest_vs_duckdb_reader": steps["ingest"]["median_s"] / steps["duckdb_reader"]["median_s"],
-        "web_ingest_vs_duckdb_reader": (
-            steps["ingest_web"]["median_s"] / steps["duckdb_reader_web"]["median_s"]
-        ),
-        "dbt_vs_raw_sql": steps["dbt_build"]["median_s"] / steps["raw_sql"]["median_s"],
-        "incremental_vs_full": steps["incremental_run"]["median_s"] / steps["full_run"]["median_s"],
-        "peak_rss_gb": max(steps[k]["peak_rss_mb"] for k in LEADHOUSE_STEPS) / 1024,
+        key: steps[top]["median_s"] / steps[bottom]["median_s"]
+        for key, (top, bottom) in RATIO_STEPS.items()
+        if top in steps and bottom in steps
     }
-    if tutorial:
-        ratios["tutorial_vs_leadhouse"] = (
-            steps["tutorial_run"]["median_s"] / steps["incremental_run"]["median_s"]
-        )
-    report = {
-        "scale": scale_name,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "repeat": repeat,
-        "ratios": {key: judged(key, value) for key, value in ratios.items()},
-        "data": {
-            "people": stats.crm_contacts,
-            "web_events": stats.web_events,
-            "email_events": stats.email_events,
-            "companies": stats.companies,
-            "increment": added,
-        },
-        "steps": steps,
-        "machine": machine(),
-        "not_measured": [] if tutorial else ["tutorial-style pipeline (--no-tutorial)"],
-    }
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"bench-{scale_name}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (results / f"bench-{scale_name}.md").write_text(markdown(report, results))
-    return report
+    peaks = [steps[name]["peak_rss_mb"] for name in LEADHOUSE_STEPS if name in steps]
+    if peaks:
+        ratios["peak_rss_gb"] = max(peaks) / 1024
+    return ratios
 
 
 def judged(key: str, value: float) -> dict[str, Any]:
@@ -327,7 +375,7 @@ def _scaling(results: Path) -> list[str]:
     if len(reports) < 2:
         return []
     lines = ["", "## Growth across scales (seconds per million web + e-mail events)", ""]
-    keys = list(reports[0]["steps"])
+    keys = list(dict.fromkeys(name for r in reports for name in r["steps"]))
     lines.append("| scale | events | " + " | ".join(keys) + " |")
     lines.append("|---" * (len(keys) + 2) + "|")
     for r in reports:

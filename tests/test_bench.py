@@ -154,3 +154,26 @@ def test_report_puts_ratios_first_and_judges_goals(tmp_path: Path):
     assert "| tutorial-style run / Leadhouse incremental run | 2.50 | ≥ 5.0 | **no** |" in text
     assert core.judged("tutorial_vs_leadhouse", 6.0)["met"]
     assert core.judged("dbt_vs_raw_sql", 1.2)["met"]
+
+
+def test_ratios_need_both_of_their_steps():
+    def step(seconds: float, rss: float = 100.0) -> dict:
+        return {"median_s": seconds, "min_s": seconds, "max_s": seconds, "peak_rss_mb": rss}
+
+    runs_only = {"full_run": step(100, 2048), "incremental_run": step(20, 1024)}
+    assert core.ratios_of(runs_only) == {"incremental_vs_full": 0.2, "peak_rss_gb": 2.0}
+    # The tutorial is compared with the incremental run; the DuckDB reader is not a
+    # Leadhouse step, so it does not count for peak memory.
+    assert core.ratios_of({"tutorial_run": step(50), "duckdb_reader": step(1, 4096)}) == {}
+
+
+def test_bench_times_only_the_chosen_steps(tmp_path: Path):
+    """A whole benchmark at L takes hours; one group of steps runs on its own."""
+    report = core.run_bench("XS", 1, tmp_path / "work", tmp_path / "results", groups=("web",))
+    assert set(report["steps"]) == {"ingest_web", "duckdb_reader_web"}
+    assert set(report["ratios"]) == {"web_ingest_vs_duckdb_reader", "peak_rss_gb"}
+    assert report["data"]["web_events"] > 1000
+    text = (tmp_path / "results" / "bench-XS.md").read_text()
+    assert "| web events ingest / DuckDB read_json (issue 3) |" in text
+    assert "Not measured: ingest: ingest of every source vs DuckDB's readers (--steps)" in text
+    assert "dbt" not in json.dumps(report["steps"])

@@ -75,3 +75,16 @@ def test_summary_command(built: Built) -> None:
     result = runner.invoke(app, ["summary", "--warehouse", str(built.warehouse.root)])
     assert result.exit_code == 0, result.output
     assert "People per stage:" in result.output
+
+
+def test_bench_refuses_unknown_step_groups(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    result = runner.invoke(app, ["bench", "--steps", "web,speed", "--work", str(work)])
+    assert result.exit_code == 2
+    assert "--steps takes ingest, web, dbt, runs, tutorial; got speed" in result.output
+    result = runner.invoke(
+        app, ["bench", "--steps", "tutorial", "--no-tutorial", "--work", str(work)]
+    )
+    assert result.exit_code == 2
+    assert "got nothing to time" in result.output
+    assert not work.exists()
