@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from leadhouse import taxids
 from leadhouse.generate.synthetic import generate
 
@@ -173,3 +175,34 @@ def test_company_domains_stay_unique_when_short_suffixes_run_out(monkeypatch) ->
     used: set[str] = set()
     domains = [gen._company(5001 + n, "logistics", used).domain for n in range(300)]
     assert len(set(domains)) == 300
+
+
+@pytest.mark.parametrize("people", [300, 100_000, 499_000, 1_000_000, 3_000_000])
+def test_merged_contact_ids_never_repeat_live_ones(people: int) -> None:
+    """At L (1 M people) ids merged away once used to repeat live contact ids."""
+    from leadhouse.generate.synthetic import merged_id_bases
+
+    merged, chained = merged_id_bases(people)
+    live = range(1001, 1001 + people)
+    assert live[-1] < merged and merged + people <= chained
+    if people <= 100_000:  # the S and M data sets are unchanged
+        assert (merged, chained) == (500_000, 800_000)
+
+
+def test_company_and_registry_ids_stay_unique(monkeypatch) -> None:
+    """UK company ids used to repeat Polish ones from 9 k people on, and KRS numbers,
+    drawn from a million, repeated by the tens of thousands at L."""
+    from leadhouse.generate import synthetic
+
+    monkeypatch.setattr(
+        synthetic.taxids, "random_krs", lambda rng: f"{rng.randint(1, 20_000):010d}"
+    )
+    gen = synthetic._Generator(
+        Path("unused"), 12_000, 1, date(2026, 11, 1), 30, synthetic.Volumes()
+    )
+    gen.make_companies()
+    ids = [c.company_id for c in gen.companies] + [c["company_id"] for c in gen.uk_companies]
+    assert len(gen.uk_companies) >= 100 and len(set(ids)) == len(ids)
+    for kind in ("nip", "regon", "krs"):
+        values = [getattr(c, kind) for c in gen.companies if getattr(c, kind) is not None]
+        assert len(values) > 1_000 and len(set(values)) == len(values), kind

@@ -20,6 +20,7 @@ import json
 import random
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -146,6 +147,9 @@ class _Generator:
         # UK companies come from their own stream, so adding them changed nothing else.
         self.uk_rng = random.Random(seed * 7919 + 1)
         self.uk_companies: list[dict] = []
+        # Draws that replace a repeated registry number: their own stream as well.
+        self.tax_id_rng = random.Random(seed * 7919 + 3)
+        self._tax_ids: dict[str, set[str]] = {}
         # Newsletter sign-ups known only on the web: also their own stream.
         self.web_only_rng = random.Random(seed * 7919 + 2)
         self.web_only: list[tuple[str, str, bool]] = []  # e-mail, anonymousId, role mailbox
@@ -189,7 +193,7 @@ class _Generator:
             created = date(1985, 1, 1) + timedelta(days=rng.randint(0, 13_000))
             self.uk_companies.append(
                 {
-                    "company_id": str(8001 + i),
+                    "company_id": str(5001 + n + i),  # after the Polish ids (5001 …)
                     "company_number": f"{rng.randint(1, 14_999_999):08d}",
                     "company_name": f"{_ascii(stem).upper()} LIMITED",
                     "domain": _ascii(stem) + ".co.uk",
@@ -238,15 +242,27 @@ class _Generator:
             revenue_band=revenue,
             headcount_band=headcount,
             domain=domain,
-            nip=taxids.random_nip(rng),
-            regon=taxids.random_regon(rng),
-            krs=None if sole_trader else taxids.random_krs(rng),
+            nip=self._unique("nip", taxids.random_nip),
+            regon=self._unique("regon", taxids.random_regon),
+            krs=None if sole_trader else self._unique("krs", taxids.random_krs),
             registered_on=date(1991, 1, 1) + timedelta(days=rng.randint(0, 12_000)),
             share_capital=0 if sole_trader else rng.choice((5_000, 50_000, 500_000, 5_000_000)),
             branches=rng.choices((0, 1, 2, 5, 12), (0.4, 0.25, 0.15, 0.12, 0.08))[0],
             vat_status=rng.choices(("Czynny", "Zwolniony", None), (0.88, 0.08, 0.04))[0],
             in_liquidation=in_liquidation,
         )
+
+    def _unique(self, kind: str, draw: Callable[[random.Random], str]) -> str:
+        """A registry number no other company has: a registry number belongs to one
+        entity, but random draws repeat at large scales (KRS numbers are drawn from a
+        million). Draws after a repeat come from their own stream, so a repeat changes
+        nothing else in the data."""
+        used = self._tax_ids.setdefault(kind, set())
+        drawn = draw(self.rng)
+        while drawn in used:
+            drawn = draw(self.tax_id_rng)
+        used.add(drawn)
+        return drawn
 
     def _pick_company(self, persona: Persona) -> _Company | None:
         if persona.free_mail:
@@ -271,6 +287,7 @@ class _Generator:
             for p in PERSONAS
         }
         shares = [p.share for p in PERSONAS]
+        merged_base, chained_base = merged_id_bases(self.n_people)
         for i in range(self.n_people):
             persona = rng.choices(PERSONAS, shares)[0]
             first = rng.choice(catalog.FIRST_NAMES)
@@ -282,9 +299,9 @@ class _Generator:
             merged: list[str] = []
             roll = rng.random()
             if roll < 0.04:
-                merged.append(str(500_000 + i))
+                merged.append(str(merged_base + i))
             if roll < 0.01:
-                merged.append(str(800_000 + i))  # chained: merged twice
+                merged.append(str(chained_base + i))  # chained: merged twice
             consent_roll = rng.random()
             consent = (
                 "granted"
@@ -1274,6 +1291,15 @@ class _Generator:
                 (email, anonymous_id, str(role).lower())
                 for email, anonymous_id, role in self.web_only
             )
+
+
+def merged_id_bases(people: int) -> tuple[int, int]:
+    """First ids of contacts merged away once and of those merged away twice (chained).
+    Both ranges lie above every live contact id (1001 …) and apart from each other, as
+    in HubSpot, where an id belongs to one record only; up to 499 k people they are the
+    fixed 500 000 and 800 000 of earlier data sets."""
+    merged_base = max(500_000, 1001 + people)
+    return merged_base, merged_base + max(300_000, people)
 
 
 def generate(

@@ -29,9 +29,27 @@ purchased as (
 
 ),
 
+krs_ranked as (
+
+    -- One KRS entry per NIP. An entity that is transformed or registered again keeps its
+    -- NIP under a new KRS number, and extracts of both may be loaded: the newest
+    -- registration is the current entity (then the latest extract, then the number, so
+    -- the choice never depends on load order). Two entries would give the account two rows.
+    select
+        *,
+        row_number() over (
+            partition by nip order by registered_on desc, extract_as_of desc, krs desc
+        ) as entry_rank
+
+    from {{ ref('stg_company_registry__krs_extracts') }}
+    where nip is not null
+
+),
+
 krs as (
 
-    select * from {{ ref('stg_company_registry__krs_extracts') }}
+    select * from krs_ranked
+    where entry_rank = 1
 
 ),
 
