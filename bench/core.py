@@ -210,6 +210,53 @@ def run_bench(
     data = work / "data"
     stats = generate(data, scale.people, SEED, end=END_DATE, volumes=scale.volumes)
 
+    added: dict[str, int] = {}
+    failure = None
+    try:
+        _time_steps(steps, added, groups, repeat, work, data, lh)
+    except RuntimeError as error:  # a step failed: what was measured is still reported
+        failure = str(error)
+
+    report = {
+        "scale": scale_name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "ratios": {key: judged(key, value) for key, value in ratios_of(steps).items()},
+        "data": {
+            "people": stats.crm_contacts,
+            "web_events": stats.web_events,
+            "email_events": stats.email_events,
+            "companies": stats.companies,
+            "increment": added,
+        },
+        "steps": steps,
+        "machine": machine(),
+        "not_measured": [
+            f"{group}: {what} (--steps)"
+            for group, what in STEP_GROUPS.items()
+            if group not in groups
+        ],
+        "failed": failure,
+    }
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"bench-{scale_name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (results / f"bench-{scale_name}.md").write_text(markdown(report, results))
+    if failure:
+        raise RuntimeError(f"{failure}\n(steps measured before the failure: {results})")
+    return report
+
+
+def _time_steps(
+    steps: dict[str, dict[str, Any]],
+    added: dict[str, int],
+    groups: tuple[str, ...],
+    repeat: int,
+    work: Path,
+    data: Path,
+    lh: str,
+) -> None:
+    """Time the chosen groups of steps into ``steps``, in order; ``added`` gets the increment."""
+
     # 1. Ingest vs DuckDB's readers, each from an empty database: every source, then the
     # web events alone (a landing folder holding only them), which issue 3 sets a goal for.
     web_only = _fresh(work / "web_only")
@@ -271,9 +318,8 @@ def run_bench(
             ),
         )
 
-    added: dict[str, int] = {}
     if "runs" in groups:
-        added = add_increment(data)
+        added.update(add_increment(data))
         steps["incremental_run"] = _repeat(
             repeat,
             lambda n: measure(
@@ -288,31 +334,6 @@ def run_bench(
                 ]
             ),
         )
-
-    report = {
-        "scale": scale_name,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "repeat": repeat,
-        "ratios": {key: judged(key, value) for key, value in ratios_of(steps).items()},
-        "data": {
-            "people": stats.crm_contacts,
-            "web_events": stats.web_events,
-            "email_events": stats.email_events,
-            "companies": stats.companies,
-            "increment": added,
-        },
-        "steps": steps,
-        "machine": machine(),
-        "not_measured": [
-            f"{group}: {what} (--steps)"
-            for group, what in STEP_GROUPS.items()
-            if group not in groups
-        ],
-    }
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"bench-{scale_name}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (results / f"bench-{scale_name}.md").write_text(markdown(report, results))
-    return report
 
 
 def _time_dbt(
@@ -428,6 +449,8 @@ def markdown(report: dict[str, Any], results: Path) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['os']}, "
         f"Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
     ]
+    if report.get("failed"):
+        lines += ["", "**Stopped by a failed step:** " + report["failed"].splitlines()[0]]
     if report["not_measured"]:
         lines += ["", "Not measured: " + "; ".join(report["not_measured"])]
     lines += _scaling(results)

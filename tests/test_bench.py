@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from bench import anchor, core, rawsql
 from tests.conftest import Built, query
@@ -177,3 +178,23 @@ def test_bench_times_only_the_chosen_steps(tmp_path: Path):
     assert "| web events ingest / DuckDB read_json (issue 3) |" in text
     assert "Not measured: ingest: ingest of every source vs DuckDB's readers (--steps)" in text
     assert "dbt" not in json.dumps(report["steps"])
+
+
+def test_a_failed_step_still_reports_what_was_measured(tmp_path: Path, monkeypatch):
+    """At L a failure hours in (a full disk) must not lose the steps already timed."""
+    real = core.measure
+
+    def failing(command: list[str], env: dict[str, str] | None = None) -> dict:
+        if "bench.anchor" in command:
+            raise RuntimeError("benchmark step failed (exit 5): anchor\nNo space left on device")
+        return real(command, env)
+
+    monkeypatch.setattr(core, "measure", failing)
+    with pytest.raises(RuntimeError, match="steps measured before the failure"):
+        core.run_bench("XS", 1, tmp_path / "work", tmp_path / "results", groups=("web",))
+    report = json.loads((tmp_path / "results" / "bench-XS.json").read_text())
+    assert set(report["steps"]) == {"ingest_web"}
+    assert report["steps"]["ingest_web"]["median_s"] > 0
+    assert report["failed"].startswith("benchmark step failed (exit 5): anchor")
+    text = (tmp_path / "results" / "bench-XS.md").read_text()
+    assert "**Stopped by a failed step:** benchmark step failed (exit 5): anchor" in text
