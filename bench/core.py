@@ -286,22 +286,12 @@ def _time_steps(
 
     # 3. A full run from nothing vs the next run after 1 % new events. The increment is
     # added to the same landing folder, after the runs that must not see it.
-    run_args = ["--as-of", AS_OF]
+
+    def run(warehouse: Path) -> list[str]:
+        return [lh, "run", "--data", str(data), "--warehouse", str(warehouse), "--as-of", AS_OF]
+
     if "runs" in groups:
-        steps["full_run"] = _repeat(
-            repeat,
-            lambda n: measure(
-                [
-                    lh,
-                    "run",
-                    "--data",
-                    str(data),
-                    "--warehouse",
-                    str(_fresh(work / f"full{n}")),
-                    *run_args,
-                ]
-            ),
-        )
+        steps["full_run"] = _repeat(repeat, lambda n: measure(run(_fresh(work / f"full{n}"))))
     # 4. The tutorial-style pipeline on the full run's data (full reload and rebuild every run).
     if "tutorial" in groups:
         steps["tutorial_run"] = _repeat(
@@ -320,19 +310,9 @@ def _time_steps(
 
     if "runs" in groups:
         added.update(add_increment(data))
+        full = Warehouse(work / "full0")
         steps["incremental_run"] = _repeat(
-            repeat,
-            lambda n: measure(
-                [
-                    lh,
-                    "run",
-                    "--data",
-                    str(data),
-                    "--warehouse",
-                    str(_copy_warehouse(Warehouse(work / "full0"), work / f"inc{n}").root),
-                    *run_args,
-                ]
-            ),
+            repeat, lambda n: measure(run(_copy_warehouse(full, work / f"inc{n}").root))
         )
 
 
