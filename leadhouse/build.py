@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,9 @@ from pathlib import Path
 
 from leadhouse.config import DBT_PROJECT_DIR, LEAD_DEFINITION_SEEDS, Warehouse
 from leadhouse.definition import DefinitionSet, load_definitions, write_seeds
+
+# Read by the as_of_timestamp() macro when dbt executes (dbt_project/macros/portable.sql).
+AS_OF_ENV = "LEADHOUSE_AS_OF"
 
 
 class BuildFailed(RuntimeError):
@@ -22,7 +24,11 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def dbt_env(warehouse: Warehouse) -> dict[str, str]:
+def dbt_env(warehouse: Warehouse, as_of: str | None = None) -> dict[str, str]:
+    """dbt's environment for ``warehouse``. The as-of moment travels as LEADHOUSE_AS_OF, not
+    as ``--vars``: dbt parses the whole project again whenever its vars change, and the
+    moment changes on every scheduled build; the warehouse path and target folder stay the
+    same from run to run, so dbt reuses its parse of the last run for the unchanged files."""
     env = dict(os.environ)
     env.update(
         {
@@ -33,6 +39,8 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
+    if as_of:
+        env[AS_OF_ENV] = as_of
     return env
 
 
@@ -51,11 +59,9 @@ def run_dbt(
     warehouse: Warehouse, args: list[str], as_of: str | None = None, quiet: bool = False
 ) -> None:
     command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
-    if as_of:
-        command += ["--vars", json.dumps({"as_of": as_of})]
     completed = subprocess.run(
         command,
-        env=dbt_env(warehouse),
+        env=dbt_env(warehouse, as_of),
         cwd=DBT_PROJECT_DIR,
         capture_output=quiet,
         text=True,

@@ -40,6 +40,14 @@ def _split_web_events(source: Path, part_one: Path, part_two: Path) -> None:
         (part_two / f"b-{path.name}").write_text("\n".join(late) + "\n", encoding="utf-8")
 
 
+def _last_parse(warehouse: Warehouse) -> str:
+    """What dbt's log says about parsing in its last command (each command's log begins
+    with a line of '=')."""
+    log = (warehouse.root / "dbt_logs" / "dbt.log").read_text(encoding="utf-8")
+    last = log[log.rindex("=" * 30) :]
+    return "\n".join(line for line in last.splitlines() if "parsing" in line.lower())
+
+
 def _tables(database: Path) -> dict[str, str]:
     return table_checksums(database, ("intermediate", "marts"))
 
@@ -114,6 +122,10 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, people: int) -> N
     earlier = "2026-09-20T00:00:00"
     try:
         build(warehouse, definitions, as_of=earlier, quiet=True)
+        # A new as-of moment must not make dbt parse the whole project again (the CLI
+        # passes it in the environment, not as a var): only the changed seeds are parsed.
+        parsing = _last_parse(warehouse)
+        assert "Partial parsing enabled: 0 files deleted, 0 files added" in parsing, parsing
         people_after = set(query(warehouse.database, history))
         assert people_before - people_after, "some people must lose every scored signal"
         refreshed = Warehouse(tmp_path / "refreshed-earlier")
