@@ -113,6 +113,37 @@ def test_increment_adds_one_percent_new_ids_and_keeps_loaded_files_unchanged(
     assert abs(added["web_analytics"] - total / 100) <= 1
 
 
+def test_warehouse_copy_can_keep_the_parse_left_at_its_path(tmp_path: Path):
+    """Timed builds repeat at one path, from the same data, with the parse dbt left there."""
+    source = tmp_path / "source"
+    for name, body in (
+        ("leadhouse.duckdb", "source data"),
+        ("dbt_target/partial_parse.msgpack", "parsed at source"),
+        ("published/leadhouse.duckdb", "published"),
+        ("pipelines/state.json", "dlt state"),
+    ):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(body)
+    target = tmp_path / "target"
+    copied = core._copy_warehouse(core.Warehouse(source), target)
+    assert (target / "dbt_target" / "partial_parse.msgpack").read_text() == "parsed at source"
+    assert not (target / "published").exists()
+
+    (target / "dbt_target" / "partial_parse.msgpack").write_text("parsed at target")
+    (target / "leadhouse.duckdb").write_text("changed by a timed build")
+    (target / "stray.tmp").write_text("left by a timed build")
+    kept = core._copy_warehouse(core.Warehouse(source), target, keep_parse=True)
+    assert kept.root == copied.root == target.resolve()
+    assert (target / "dbt_target" / "partial_parse.msgpack").read_text() == "parsed at target"
+    assert (target / "leadhouse.duckdb").read_text() == "source data"
+    assert (target / "pipelines" / "state.json").read_text() == "dlt state"
+    assert not (target / "stray.tmp").exists()
+    assert not (target / "published").exists()
+
+    core._copy_warehouse(core.Warehouse(source), target)
+    assert (target / "dbt_target" / "partial_parse.msgpack").read_text() == "parsed at source"
+
+
 def test_measure_reports_time_rss_and_exit_code():
     command = [sys.executable, "-c", "x = bytearray(80_000_000); raise SystemExit(3)"]
     completed = subprocess.run(
