@@ -265,6 +265,49 @@ def test_new_crm_property_becomes_a_column(landing: Path, tmp_path: Path) -> Non
     ]
 
 
+def test_two_versions_of_a_record_in_one_delivery_keep_the_newest(
+    landing: Path, tmp_path: Path
+) -> None:
+    """Two versions of one id in one delivery (an export cut while a record changed, or
+    overlapping export files): the one HubSpot changed last wins, whatever the order."""
+    contact, other = (
+        json.loads(line)
+        for line in (landing / "crm" / "contacts.jsonl").read_text().splitlines()[:2]
+    )
+    for name in [p.name for p in (landing / "crm").iterdir()]:
+        (landing / "crm" / name).unlink()
+
+    def version(record: dict, title: str, updated: str) -> str:
+        changed = json.loads(json.dumps(record))
+        changed["properties"]["jobtitle"] = title
+        changed["updatedAt"] = updated
+        return json.dumps(changed) + "\n"
+
+    # The newer version first for one contact, last for the other; in one file and across
+    # two files of the same delivery.
+    (landing / "crm" / "contacts-a.jsonl").write_text(
+        version(contact, "newer", "2026-10-02T00:00:00Z")
+        + version(other, "older", "2026-10-01T00:00:00Z")
+        + version(contact, "older", "2026-10-01T00:00:00Z")
+    )
+    (landing / "crm" / "contacts-b.jsonl").write_text(
+        version(other, "newer", "2026-10-02T00:00:00Z")
+    )
+    warehouse = tmp_path / "wh"
+    _load(landing, warehouse, "crm")
+    assert _query(
+        warehouse, "select id, properties__jobtitle from raw_crm.contacts order by id"
+    ) == sorted([(contact["id"], "newer"), (other["id"], "newer")])
+    # The associations of the versions not kept are gone with them.
+    associations = "raw_crm.contacts__associations__companies__results"
+    kept = sum(len(c["associations"]["companies"]["results"]) for c in (contact, other))
+    assert _query(
+        warehouse,
+        f"select count(*), count(c._dlt_id) from {associations} as a "
+        "left join raw_crm.contacts as c on a._dlt_parent_id = c._dlt_id",
+    ) == [(kept, kept)]
+
+
 def test_only_event_tables_are_appended_and_deduplicated(landing: Path, tmp_path: Path) -> None:
     """The tables kept unique after the load are read from the dlt schema: the event tables
     and nothing else (CRM, registry merge; nested CRM tables and quarantines have no key)."""

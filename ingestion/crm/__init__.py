@@ -34,7 +34,14 @@ from ingestion.common import (
 )
 from ingestion.crm import api
 from ingestion.crm.helpers import column_hints, parse_csv_objects, requires, strip_bodies
-from ingestion.crm.settings import API_BASE_URL, API_OBJECTS, OBJECTS, PROPERTIES, SOURCE_NAME
+from ingestion.crm.settings import (
+    API_BASE_URL,
+    API_OBJECTS,
+    NEWEST_FIRST_BY,
+    OBJECTS,
+    PROPERTIES,
+    SOURCE_NAME,
+)
 from ingestion.crm.tables import ROOT_KEY_HINTS, ObjectTables
 from ingestion.suppression import Suppression
 
@@ -57,8 +64,15 @@ class ObjectWriter:
         self.counts_rows = counts_rows  # False where rows read are counted upstream
         self.suppression = suppression
         self.objects = ObjectTables(table, text_columns=(key,))
+        newest: dict[str, Any] = {}
+        if table in NEWEST_FIRST_BY:
+            newest[NEWEST_FIRST_BY[table]] = {
+                "data_type": "timestamp",
+                "nullable": True,
+                "dedup_sort": "desc",
+            }
         self.hints = table_hints(
-            table, key, column_hints(PROPERTIES.get(table, ())) | ROOT_KEY_HINTS
+            table, key, column_hints(PROPERTIES.get(table, ())) | ROOT_KEY_HINTS | newest
         )
 
     def items(

@@ -20,6 +20,13 @@ OBJECTS: dict[str, str] = {
     "pipelines": "id",
 }
 
+# Of two versions of one record in one delivery, the one with the latest value here is
+# kept (dlt's dedup_sort); every CRM v3 object, owner and pipeline carries `updatedAt`.
+# Subscription statuses have no such field and are keyed by recipient.
+NEWEST_FIRST_BY: dict[str, str] = {
+    name: "updated_at" for name in OBJECTS if name != "communication_preferences"
+}
+
 # Properties the warehouse reads. Declared up front because dlt creates no column for a
 # property that is empty in every record of a load, and staging must not depend on luck.
 PROPERTIES: dict[str, tuple[str, ...]] = {
