@@ -35,6 +35,9 @@ decisions as (
 
 ),
 
+-- An identity's latest decision for a purpose is the latest of its decisions per channel
+-- (a withdrawal still wins a tie, as within a channel), so it is ranked among those rather
+-- than among all events: at 1 M people that is a million fewer rows to sort.
 latest_per_identity_and_purpose as (
 
     select
@@ -47,7 +50,7 @@ latest_per_identity_and_purpose as (
             order by captured_at desc, case when status = 'withdrawn' then 0 else 1 end
         ) as decision_rank
 
-    from events
+    from decisions
 
 ),
 

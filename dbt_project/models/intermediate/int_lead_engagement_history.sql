@@ -1,143 +1,20 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='person_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="delete from {{ this }} where evaluated_at is null"
-    )
-}}
--- Engagement points per person and rule at every past evaluation moment: each arrival of
--- a positive signal before the as-of moment (scores only rise when a signal arrives, so
--- these are where a person can cross the MQL or hot threshold).
---
--- Incremental by person. A person's rows depend only on their scored signals before the
--- as-of moment and those signals' rules, so each row carries a fingerprint of that set; a
--- build recomputes the people whose fingerprint changed (new or late signals, a changed
--- rule, a consent change, a merge, a later as-of moment that lets more signals in) and
--- keeps everyone else's rows. A stored person without a positive signal before the as-of
--- moment any more (consent withdrawn, erased, merged away, an earlier as-of moment) has no
--- past moment, so no rows would replace theirs: an incremental build emits one placeholder
--- row for each (evaluated_at null), which makes delete+insert remove their rows, and the
--- post-hook deletes the placeholders. A full build emits none.
-with
-
-signals as (
-
-    select * from {{ ref('int_lead_engagement_signals') }}
-    where occurred_at < {{ as_of_timestamp() }}
-
-),
-
-fingerprints as (
-
-    select
-        person_id,
-        {{ set_fingerprint([
-            'signal_type', 'occurred_at', 'points', 'half_life_days', 'window_days',
-            'max_points', 'cap_period'
-        ]) }} as signals_fingerprint
-
-    from signals
-    group by person_id
-
-),
-
-{% if is_incremental() %}
-
-    stored as (
-
-        select distinct
-            person_id,
-            signals_fingerprint
-
-        from {{ this }}
-
-    ),
-
-    recomputed as (
-
-        select fingerprints.*
-        from fingerprints
-        left join stored
-            on
-                fingerprints.person_id = stored.person_id
-                and fingerprints.signals_fingerprint = stored.signals_fingerprint
-        where stored.person_id is null
-
-    ),
-
-    emptied as (
-
-        select stored_people.person_id
-        from (select distinct person_id from stored) as stored_people
-        left join (select distinct person_id from signals where points > 0) as positive
-            on stored_people.person_id = positive.person_id
-        where positive.person_id is null
-
-    ),
-
-{% else %}
-
-    recomputed as (
-
-        select * from fingerprints
-
-    ),
-
-{% endif %}
-
-recomputed_signals as (
-
-    select signals.*
-    from signals
-    inner join recomputed
-        on signals.person_id = recomputed.person_id
-
-),
-
-moments as (
-
-    select distinct
-        person_id,
-        occurred_at as evaluated_at,
-        false as is_as_of
-
-    from recomputed_signals
-    where points > 0
-
-),
-
-{{ engagement_points_ctes('moments', 'recomputed_signals') }},
-
-final as (
-
-    select
-        engagement_points.*,
-        recomputed.signals_fingerprint
-
-    from engagement_points
-    inner join recomputed
-        on engagement_points.person_id = recomputed.person_id
-
-    {% if is_incremental() %}
-
-    union all
-
-    select
-        person_id,
-        null as evaluated_at,
-        false as is_as_of,
-        null as signal_type,
-        null as points,
-        null as signal_count,
-        null as last_signal_at,
-        null as signals_fingerprint
-
-    from emptied
-
+{{ config(materialized='view') }}
+-- Engagement points per person and rule at every past evaluation moment (each arrival of
+-- a positive signal before the as-of moment): the parts of the scoring history, each
+-- built incrementally by person for one range of person ids so that no single statement
+-- holds everyone's moments and signals at once (macros/engagement_history.sql).
+{% for part in range(engagement_history_parts() | length) %}
+    {% if not loop.first %}
+        union all
     {% endif %}
-
-)
-
-select * from final
+    select
+        person_id,
+        evaluated_at,
+        is_as_of,
+        signal_type,
+        points,
+        signal_count,
+        last_signal_at,
+        signals_fingerprint
+    from {{ ref('int_lead_engagement_history_' ~ part) }}
+{% endfor %}
