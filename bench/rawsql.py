@@ -3,9 +3,9 @@
 Reads ``manifest.json`` of a finished ``dbt build`` and executes, in dependency order,
 every model as ``create or replace table|view <relation> as <compiled select>`` and every
 data test as ``select count(*) from (<compiled test>)``, in a single ``execute`` call on
-one connection. Seeds are expected to be loaded already (both sides start from the same
-seeded copy). Contracts, hooks and dbt's rename dance are not repeated: that is the
-overhead being measured.
+one connection, with the memory limit dbt's connection has (leadhouse.config). Seeds are
+expected to be loaded already (both sides start from the same seeded copy). Contracts,
+hooks and dbt's rename dance are not repeated: that is the overhead being measured.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from leadhouse.config import connect
 
 
 def script(manifest: dict[str, Any]) -> tuple[str, int, int]:
@@ -54,7 +54,7 @@ def script(manifest: dict[str, Any]) -> tuple[str, int, int]:
 
 def run(manifest_path: Path, database: Path) -> dict[str, int]:
     sql, models, tests = script(json.loads(manifest_path.read_text()))
-    with duckdb.connect(str(database)) as con:
+    with connect(database) as con:
         con.execute("set preserve_insertion_order = false")
         con.execute(sql)
     return {"models": models, "tests": tests}

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import great_expectations as gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
 from expectations import duckdb_support
 from expectations.suites import SUITES, build_suite, load_thresholds
+from leadhouse.config import connect, sqlalchemy_url
 from leadhouse.runner import hold_point
 
 DATASOURCE = "leadhouse_warehouse"
@@ -106,7 +106,7 @@ def record_results(database: Path, outcome: CheckOutcome, run_id: str) -> None:
                     failure,
                 )
             )
-    with duckdb.connect(str(database)) as con:
+    with connect(database) as con:
         con.execute("create schema if not exists audit")
         con.execute(
             """
@@ -126,7 +126,7 @@ def _run_suites(database: Path, project_root: Path) -> CheckOutcome:
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.variables.save()
     datasource = context.data_sources.add_or_update_sql(
-        name=DATASOURCE, connection_string=f"duckdb:///{database.resolve()}"
+        name=DATASOURCE, connection_string=sqlalchemy_url(database)
     )
     definitions = []
     limits = load_thresholds()

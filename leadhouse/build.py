@@ -8,7 +8,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from leadhouse.config import DBT_PROJECT_DIR, LEAD_DEFINITION_SEEDS, Warehouse
+from leadhouse.config import (
+    DBT_PROJECT_DIR,
+    LEAD_DEFINITION_SEEDS,
+    MEMORY_LIMIT_ENV,
+    Warehouse,
+    duckdb_settings,
+)
 from leadhouse.definition import DefinitionSet, load_definitions, write_seeds
 
 # Read by the as_of_timestamp() macro when dbt executes (dbt_project/macros/portable.sql).
@@ -37,6 +43,8 @@ def dbt_env(warehouse: Warehouse, as_of: str | None = None) -> dict[str, str]:
             "DBT_TARGET_PATH": str(warehouse.dbt_target_dir),
             "DBT_LOG_PATH": str(warehouse.root / "dbt_logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # The one memory limit of every warehouse connection (profiles.yml reads it).
+            MEMORY_LIMIT_ENV: duckdb_settings()["memory_limit"],
         }
     )
     if as_of:

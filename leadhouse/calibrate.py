@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from leadhouse.config import connect
 from leadhouse.definition import Criterion, EngagementRule, LeadDefinition, load_definition
 
 
@@ -110,7 +110,7 @@ def training_set(
     as_of: datetime | None = None,
 ) -> TrainingSet:
     as_of_sql = f"timestamp '{as_of:%Y-%m-%d %H:%M:%S}'" if as_of else "current_timestamp"
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         people = con.execute(
             f"""
             with firsts as (

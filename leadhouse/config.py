@@ -5,12 +5,44 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+
+import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFINITIONS_DIR = REPO_ROOT / "models"
 DEFAULT_DEFINITION = DEFINITIONS_DIR / "default.yml"
 LEAD_DEFINITION_SEEDS = DBT_PROJECT_DIR / "seeds" / "lead_definition"
+
+# DuckDB's memory limit for every connection Leadhouse opens on the warehouse: dbt's
+# (profiles.yml reads the same variable, with the same default), the checks', the
+# publish step's. DuckDB keeps blocks it has read cached up to its limit, and its own
+# default is 80 % of the machine's memory, so a step scanning the warehouse grows to
+# whatever the limit lets it. The limit covers DuckDB's buffers, not everything the
+# process holds: dbt's Python and DuckDB's untracked allocations come on top (about
+# 0.8 GB at the L benchmark), so 3 GB keeps a step under the 4 GB goal.
+MEMORY_LIMIT_ENV = "LEADHOUSE_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def duckdb_settings() -> dict[str, str]:
+    """Settings of every warehouse connection (one set, so connections that meet in a
+    process agree: DuckDB refuses a second one to the same file with other settings)."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
+
+
+def connect(database: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file with Leadhouse's DuckDB settings."""
+    config: dict[str, str | bool | int | float | list[str]] = {**duckdb_settings()}
+    return duckdb.connect(str(database), read_only=read_only, config=config)
+
+
+def sqlalchemy_url(database: Path) -> str:
+    """The same for SQLAlchemy (Great Expectations): duckdb_engine takes settings from
+    the URL's query string."""
+    query = "&".join(f"{key}={quote(value)}" for key, value in duckdb_settings().items())
+    return f"duckdb:///{database.resolve()}?{query}"
 
 
 @dataclass(frozen=True)

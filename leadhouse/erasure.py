@@ -30,6 +30,7 @@ import duckdb
 from ingestion.common import drop_orphans
 from ingestion.suppression import TABLE as SUPPRESSION_TABLE
 from ingestion.suppression import identifier_hash, normalise, salt_for
+from leadhouse.config import connect
 
 DERIVED_SCHEMAS = ("intermediate", "marts")
 ACTIVITIES = ("meetings", "calls", "notes", "emails")
@@ -257,7 +258,7 @@ def erase(database: Path, emails: Iterable[str], requested_by: str = "") -> Eras
     requested_at = datetime.now(UTC).replace(tzinfo=None)
     removed: dict[str, int] = {}
     requested = [normalise(e) for e in emails if e.strip()]
-    with duckdb.connect(str(database)) as con:
+    with connect(database) as con:
         ids = resolve(con, requested)
         con.execute("begin transaction")
         con.execute("create schema if not exists audit")
@@ -299,7 +300,7 @@ def compact(database: Path) -> None:
     """Rewrite the database file so deleted rows do not survive in free blocks."""
     fresh = database.with_suffix(".compacting.duckdb")
     fresh.unlink(missing_ok=True)
-    with duckdb.connect(str(database)) as con:
+    with connect(database) as con:
         name = con.execute("select current_database()").fetchone()
         con.execute(f"attach '{fresh}' as fresh")
         con.execute(f"copy from database {name[0] if name else 'main'} to fresh")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from leadhouse.config import connect
+
 MODEL_SCHEMAS = ("staging", "intermediate", "marts", "bi")
 DIRECT_IDENTIFIER_COLUMNS = frozenset(
     {"email", "traits_email", "first_name", "last_name", "full_name", "phone", "mobilephone"}
@@ -58,7 +60,7 @@ def find_leaks(database: Path, manifest_path: Path) -> list[Leak]:
     """Personal data in models not allowed to hold it, and untagged identifier columns."""
     allowed, tagged = personal_data_models(manifest_path)
     leaks: list[Leak] = []
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         columns = con.execute(
             f"""
             select table_schema || '.' || table_name, column_name, data_type

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from leadhouse.config import connect
+
 COVERAGE = "marts.rpt_consent_coverage"
 
 
@@ -79,7 +81,7 @@ def write_consent_report(database: Path, out_dir: Path) -> ReportFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(microsecond=0)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         columns = [d[0] for d in con.execute(f"select * from {COVERAGE} limit 0").description]
         rows = con.execute(f"select * from {COVERAGE} order by all").fetchall()
         as_of = con.execute("select max(scored_at) from marts.dim_person").fetchone()

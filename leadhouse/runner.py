@@ -31,9 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import duckdb
-
-from leadhouse.config import Warehouse
+from leadhouse.config import Warehouse, connect
 
 EXIT_OK = 0
 EXIT_CHECKS_FAILED = 1
@@ -162,7 +160,7 @@ create table if not exists audit.runs (
 
 def _save(warehouse: Warehouse, record: RunRecord, status: str) -> None:
     finished = None if status == "running" else datetime.now(UTC).replace(tzinfo=None)
-    with duckdb.connect(str(warehouse.database)) as con:
+    with connect(warehouse.database) as con:
         con.execute("create schema if not exists audit")
         con.execute(RUNS_DDL)
         con.execute(
@@ -186,7 +184,7 @@ def _save(warehouse: Warehouse, record: RunRecord, status: str) -> None:
 def _mark_killed(warehouse: Warehouse) -> int:
     if not warehouse.database.exists():
         return 0
-    with duckdb.connect(str(warehouse.database)) as con:
+    with connect(warehouse.database) as con:
         con.execute("create schema if not exists audit")
         con.execute(RUNS_DDL)
         stale = con.execute("select count(*) from audit.runs where status = 'running'").fetchone()
@@ -240,7 +238,7 @@ class Run:
 
     def finish(self, exit_code: int) -> None:
         self.record.exit_code = exit_code
-        with duckdb.connect(str(self.warehouse.database), read_only=True) as con:
+        with connect(self.warehouse.database, read_only=True) as con:
             present = con.execute(
                 "select 1 from duckdb_tables() "
                 "where schema_name = 'audit' and table_name = 'check_results'"
@@ -281,7 +279,7 @@ def table_checksums(database: Path, schemas: tuple[str, ...] = ("marts",)) -> di
     their order, without sorting or rendering rows as text. The hash is DuckDB's own: equal
     within a DuckDB version, so an upgrade may change every checksum once."""
     checksums = {}
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         placeholders = ", ".join("?" for _ in schemas)
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
@@ -301,7 +299,7 @@ def publish(warehouse: Warehouse, run_id: str) -> str:
     """Copy the checked working database over the published one, atomically."""
     target = published_database(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse.database)) as con:
+    with connect(warehouse.database) as con:
         con.execute("checkpoint")
     checksums = table_checksums(warehouse.database)
     version = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:16]
@@ -328,7 +326,7 @@ def publish(warehouse: Warehouse, run_id: str) -> str:
 def list_runs(warehouse: Warehouse, limit: int = 20) -> list[dict[str, Any]]:
     if not warehouse.database.exists():
         return []
-    with duckdb.connect(str(warehouse.database), read_only=True) as con:
+    with connect(warehouse.database, read_only=True) as con:
         present = con.execute(
             "select 1 from duckdb_tables() where schema_name = 'audit' and table_name = 'runs'"
         ).fetchone()

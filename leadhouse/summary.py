@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from leadhouse.config import connect
 
 STAGE_ORDER = (
     "lead",
@@ -35,7 +35,7 @@ class Summary:
 
 
 def read_summary(database: Path, top: int = 10) -> Summary:
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         stages = dict(
             con.execute("select stage, count(*) from marts.dim_person group by 1").fetchall()
         )
