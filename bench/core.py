@@ -13,7 +13,7 @@ import shutil
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -52,7 +52,7 @@ GOALS = {
     "dbt_vs_raw_sql": ("dbt build / compiled SQL as one script", 1.3, "max"),
     "incremental_vs_full": ("incremental run (+1 % events) / full run", 0.10, "max"),
     "tutorial_vs_leadhouse": ("tutorial-style run / Leadhouse incremental run", 5.0, "min"),
-    "peak_rss_gb": ("peak RSS of any Leadhouse step, GB", 4.0, "max"),
+    "peak_rss_gb": ("peak RSS of any Leadhouse step, its processes together, GB", 4.0, "max"),
 }
 LEADHOUSE_STEPS = ("ingest", "ingest_web", "dbt_build", "full_run", "incremental_run")
 # The ratios above that divide one step's median by another's.
@@ -105,8 +105,21 @@ def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
         "min_s": min(seconds),
         "max_s": max(seconds),
         "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "peak_tree_rss_mb": _largest(s.get("peak_tree_rss_mb") for s in samples),
         "runs": len(samples),
     }
+
+
+def _largest(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
+def _peak_mb(step: dict[str, Any]) -> float:
+    """A step's memory: all its processes together where that was sampled, else the
+    largest single process."""
+    tree = step.get("peak_tree_rss_mb")
+    return float(tree if tree is not None else step["peak_rss_mb"])
 
 
 def _repeat(times: int, step: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
@@ -384,7 +397,7 @@ def ratios_of(steps: dict[str, dict[str, Any]]) -> dict[str, float]:
         for key, (top, bottom) in RATIO_STEPS.items()
         if top in steps and bottom in steps
     }
-    peaks = [steps[name]["peak_rss_mb"] for name in LEADHOUSE_STEPS if name in steps]
+    peaks = [_peak_mb(steps[name]) for name in LEADHOUSE_STEPS if name in steps]
     if peaks:
         ratios["peak_rss_gb"] = max(peaks) / 1024
     return ratios
@@ -438,13 +451,15 @@ def markdown(report: dict[str, Any], results: Path) -> str:
         "",
         "## Steps",
         "",
-        "| step | median s | min-max s | peak RSS MB |",
-        "|---|---|---|---|",
+        "| step | median s | min-max s | peak RSS MB, largest process "
+        "| peak RSS MB, all processes |",
+        "|---|---|---|---|---|",
     ]
     for name, step in report["steps"].items():
+        tree = step.get("peak_tree_rss_mb")
         lines.append(
             f"| {name} | {step['median_s']:.2f} | {step['min_s']:.2f}-{step['max_s']:.2f} "
-            f"| {step['peak_rss_mb']:.0f} |"
+            f"| {step['peak_rss_mb']:.0f} | {'-' if tree is None else f'{tree:.0f}'} |"
         )
     data = report["data"]
     lines += [

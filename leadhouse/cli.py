@@ -400,6 +400,7 @@ def _run_pipeline(
     options: IngestOptions,
     generate_first: tuple[int, int] | None,
 ) -> None:
+    from leadhouse.isolated import call_in_child
     from leadhouse.runner import Run, RunBusy, StepFailed, run_lock
 
     if generate_first:
@@ -413,7 +414,11 @@ def _run_pipeline(
                 record = pipeline.record
 
                 def ingest_step() -> None:
-                    for summary in _ingest(data, target, options):
+                    # In a child process: the ingest's leftover memory must not sit beside
+                    # dbt's for the whole build (leadhouse/isolated.py).
+                    output = {"json": OUTPUT.json, "run_id": OUTPUT.run_id}
+                    summaries = call_in_child(_ingest_with_output, data, target, options, output)
+                    for summary in summaries:
                         record.rows_loaded[summary.dataset] = summary.rows
                         record.rows_quarantined[summary.dataset] = summary.quarantined
 
@@ -437,6 +442,14 @@ def _run_pipeline(
     if not OUTPUT.json:
         OUTPUT.say("")
         _summary(target, 10)
+
+
+def _ingest_with_output(
+    data: str, warehouse: Warehouse, options: IngestOptions, output: dict[str, object]
+) -> list[SourceSummary]:
+    """`_ingest` in the child process of a run, writing as the run's output does."""
+    OUTPUT.__dict__.update(output)
+    return _ingest(data, warehouse, options)
 
 
 def _as_step(action: Callable[[], object]) -> Callable[[], None]:

@@ -63,7 +63,7 @@ def redact(text: str) -> str:
 def hold_point(name: str) -> None:
     """If $LEADHOUSE_HOLD_AT names this point, announce it and wait (to be killed)."""
     if os.environ.get(HOLD_ENV) == name:
-        print(json.dumps({"event": "hold", "point": name}), flush=True)
+        print(json.dumps({"event": "hold", "point": name, "pid": os.getpid()}), flush=True)
         time.sleep(float(os.environ.get("LEADHOUSE_HOLD_SECONDS", "300")))
 
 

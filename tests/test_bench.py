@@ -145,7 +145,15 @@ def test_warehouse_copy_can_keep_the_parse_left_at_its_path(tmp_path: Path):
 
 
 def test_measure_reports_time_rss_and_exit_code():
-    command = [sys.executable, "-c", "x = bytearray(80_000_000); raise SystemExit(3)"]
+    # A parent holding 80 MB starts a child that holds 120 MB while the parent waits:
+    # the largest process is the child, both together are more than either.
+    child = "import time; y = bytearray(120_000_000); time.sleep(2)"
+    command = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys; x = bytearray(80_000_000); "
+        f"subprocess.run([sys.executable, '-c', {child!r}], check=True); raise SystemExit(3)",
+    ]
     completed = subprocess.run(
         [sys.executable, "-m", "bench.measure", "--", *command],
         capture_output=True,
@@ -154,12 +162,20 @@ def test_measure_reports_time_rss_and_exit_code():
     )
     result = json.loads(completed.stdout)
     assert result["exit_code"] == 3
-    assert result["peak_rss_mb"] > 75
-    assert result["seconds"] > 0
+    assert 115 < result["peak_rss_mb"] < 190
+    assert result["peak_tree_rss_mb"] > 195
+    assert result["seconds"] > 2
 
 
 def test_report_puts_ratios_first_and_judges_goals(tmp_path: Path):
-    step = {"median_s": 2.0, "min_s": 1.0, "max_s": 3.0, "peak_rss_mb": 100.0, "runs": 3}
+    step = {
+        "median_s": 2.0,
+        "min_s": 1.0,
+        "max_s": 3.0,
+        "peak_rss_mb": 100.0,
+        "peak_tree_rss_mb": 130.0,
+        "runs": 3,
+    }
     report = {
         "scale": "S",
         "measured_at": "2026-11-23T00:00:00+00:00",
@@ -182,7 +198,7 @@ def test_report_puts_ratios_first_and_judges_goals(tmp_path: Path):
     text = core.markdown(report, tmp_path)
     assert text.index("## Ratios") < text.index("## Steps") < text.index("Machine:")
     assert text.count("**no**") == len(core.GOALS)
-    assert "| ingest | 2.00 | 1.00-3.00 | 100 |" in text
+    assert "| ingest | 2.00 | 1.00-3.00 | 100 | 130 |" in text
     assert "| tutorial-style run / Leadhouse incremental run | 2.50 | ≥ 5.0 | **no** |" in text
     assert core.judged("tutorial_vs_leadhouse", 6.0)["met"]
     assert core.judged("dbt_vs_raw_sql", 1.2)["met"]
@@ -194,6 +210,9 @@ def test_ratios_need_both_of_their_steps():
 
     runs_only = {"full_run": step(100, 2048), "incremental_run": step(20, 1024)}
     assert core.ratios_of(runs_only) == {"incremental_vs_full": 0.2, "peak_rss_gb": 2.0}
+    # Where the step's processes were sampled together, their sum is what counts.
+    runs_only["incremental_run"]["peak_tree_rss_mb"] = 3072
+    assert core.ratios_of(runs_only)["peak_rss_gb"] == 3.0
     # The tutorial is compared with the incremental run; the DuckDB reader is not a
     # Leadhouse step, so it does not count for peak memory.
     assert core.ratios_of({"tutorial_run": step(50), "duckdb_reader": step(1, 4096)}) == {}

@@ -1,0 +1,112 @@
+"""A step in a child process (leadhouse/isolated.py): results, output, failures, death."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from leadhouse.isolated import ChildDied, ChildFailed, call_in_child
+
+
+def _report(label: str) -> dict[str, object]:
+    print(f"{label}: to stdout")
+    print(f"{label}: to stderr", file=sys.stderr)
+    print(f"{label}: stdout again")
+    return {"label": label, "pid": os.getpid()}
+
+
+def _raise_value_error(text: str) -> None:
+    raise ValueError(text)
+
+
+def _raise_unpicklable() -> None:
+    class Local(Exception):  # defined in a function: pickle cannot find it by name
+        pass
+
+    raise Local("what went wrong")
+
+
+def _kill_myself() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_the_result_comes_back_and_the_output_is_forwarded_in_order(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    result = call_in_child(_report, "ingest")
+    assert result["label"] == "ingest"
+    assert result["pid"] != os.getpid()  # it did run elsewhere
+    captured = capfd.readouterr()
+    assert captured.out == "ingest: to stdout\ningest: stdout again\n"
+    assert captured.err == "ingest: to stderr\n"
+
+
+def test_an_exception_is_raised_again_in_the_parent() -> None:
+    with pytest.raises(ValueError, match="bad landing file"):
+        call_in_child(_raise_value_error, "bad landing file")
+
+
+def test_an_exception_that_cannot_be_pickled_keeps_its_text() -> None:
+    with pytest.raises(ChildFailed, match=r"Local: what went wrong"):
+        call_in_child(_raise_unpicklable)
+
+
+def test_a_child_killed_without_an_answer_is_an_error() -> None:
+    with pytest.raises(ChildDied, match=r"signal 9"):
+        call_in_child(_kill_myself)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
+def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import time
+                from leadhouse.isolated import call_in_child
+                from tests.test_isolated import _sleep_forever
+                call_in_child(_sleep_forever, {str(pid_file)!r})
+                """
+            ),
+        ],
+        cwd=Path(__file__).parents[1],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the child never started"
+            time.sleep(0.1)
+        child = int(pid_file.read_text())
+        assert _alive(child)
+        os.kill(parent.pid, signal.SIGKILL)  # the parent only, as a scheduler's kill -9
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _alive(child):
+            assert time.monotonic() < deadline, "the child outlived its parent"
+            time.sleep(0.1)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _sleep_forever(pid_file: str) -> None:
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(600)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has already died
