@@ -16,6 +16,7 @@ from leadhouse.config import (
     duckdb_settings,
 )
 from leadhouse.definition import DefinitionSet, load_definitions, write_seeds
+from leadhouse.isolated import dies_with_this_process
 
 # Read by the as_of_timestamp() macro when dbt executes (dbt_project/macros/portable.sql).
 AS_OF_ENV = "LEADHOUSE_AS_OF"
@@ -74,6 +75,7 @@ def run_dbt(
         capture_output=quiet,
         text=True,
         check=False,
+        preexec_fn=dies_with_this_process(),  # no orphan dbt writing without the run's lock
     )
     if completed.returncode != 0:
         detail = ""

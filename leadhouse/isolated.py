@@ -17,6 +17,7 @@ writing to the warehouse without the run's lock.
 from __future__ import annotations
 
 import ctypes
+import functools
 import io
 import multiprocessing
 import os
@@ -57,12 +58,30 @@ class _Forward(io.TextIOBase):
         return len(text)
 
 
-def _die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` on Linux (loaded in the parent: a forked child must not ``dlopen``)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    return prctl
+
+
+def _die_with_parent(parent: int, prctl: Callable[..., int] | None = None) -> None:
+    prctl = prctl or _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+
+
+def dies_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for :mod:`subprocess`: the command is killed when this process
+    (precisely: the calling thread) dies, so a run killed by its scheduler leaves no dbt
+    building on without the run's lock. Linux only; ``None`` elsewhere."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    return functools.partial(_die_with_parent, os.getpid(), prctl)
 
 
 def _child(

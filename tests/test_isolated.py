@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -63,28 +64,49 @@ def test_a_child_killed_without_an_answer_is_an_error() -> None:
         call_in_child(_kill_myself)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
+LINUX_ONLY = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)"
+)
+
+
+@LINUX_ONLY
 def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
+    parent_code = f"""
+        from leadhouse.isolated import call_in_child
+        from tests.test_isolated import _sleep_forever
+        call_in_child(_sleep_forever, {str(pid_file)!r})
+        """
+    _kill_parent_and_expect_child_gone(parent_code, pid_file)
+
+
+@LINUX_ONLY
+def test_dbt_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    """A run killed by its scheduler must leave no dbt writing to the warehouse without
+    the run's lock: run_dbt's command (here a stand-in that sleeps) dies with it."""
+    pid_file = tmp_path / "dbt.pid"
+    fake_dbt = tmp_path / "dbt"
+    fake_dbt.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n")
+    fake_dbt.chmod(0o755)
+    parent_code = f"""
+        from pathlib import Path
+        import leadhouse.build as build
+        from leadhouse.config import Warehouse
+        build.dbt_executable = lambda: {str(fake_dbt)!r}
+        build.run_dbt(Warehouse(Path({str(tmp_path / "warehouse")!r})), ["build"])
+        """
+    _kill_parent_and_expect_child_gone(parent_code, pid_file)
+
+
+def _kill_parent_and_expect_child_gone(parent_code: str, pid_file: Path) -> None:
     parent = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import time
-                from leadhouse.isolated import call_in_child
-                from tests.test_isolated import _sleep_forever
-                call_in_child(_sleep_forever, {str(pid_file)!r})
-                """
-            ),
-        ],
-        cwd=Path(__file__).parents[1],
+        [sys.executable, "-c", textwrap.dedent(parent_code)], cwd=Path(__file__).parents[1]
     )
     try:
         deadline = time.monotonic() + 60
-        while not pid_file.exists() or not pid_file.read_text():
+        while not pid_file.exists() or not pid_file.read_text().strip():
             assert time.monotonic() < deadline, "the child never started"
+            assert parent.poll() is None, "the parent ended before its child started"
             time.sleep(0.1)
         child = int(pid_file.read_text())
         assert _alive(child)
@@ -97,6 +119,9 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+        if pid_file.exists() and pid_file.read_text().strip():
+            with contextlib.suppress(ProcessLookupError):  # gone, as it should be
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
 def _sleep_forever(pid_file: str) -> None:
