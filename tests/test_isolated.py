@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from leadhouse.isolated import ChildDied, ChildFailed, call_in_child
+from tests.processes import LINUX_ONLY, alive, wait_until_gone
 
 
 def _report(label: str) -> dict[str, object]:
@@ -64,11 +65,6 @@ def test_a_child_killed_without_an_answer_is_an_error() -> None:
         call_in_child(_kill_myself)
 
 
-LINUX_ONLY = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)"
-)
-
-
 @LINUX_ONLY
 def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
@@ -109,13 +105,10 @@ def _kill_parent_and_expect_child_gone(parent_code: str, pid_file: Path) -> None
             assert parent.poll() is None, "the parent ended before its child started"
             time.sleep(0.1)
         child = int(pid_file.read_text())
-        assert _alive(child)
+        assert alive(child)
         os.kill(parent.pid, signal.SIGKILL)  # the parent only, as a scheduler's kill -9
         parent.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while _alive(child):
-            assert time.monotonic() < deadline, "the child outlived its parent"
-            time.sleep(0.1)
+        wait_until_gone(child, "the child")
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -127,11 +120,3 @@ def _kill_parent_and_expect_child_gone(parent_code: str, pid_file: Path) -> None
 def _sleep_forever(pid_file: str) -> None:
     Path(pid_file).write_text(str(os.getpid()))
     time.sleep(600)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has already died
