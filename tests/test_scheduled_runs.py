@@ -19,7 +19,13 @@ import pytest
 
 from leadhouse.config import Warehouse
 from leadhouse.generate.synthetic import generate
-from leadhouse.runner import EXIT_BUSY, EXIT_CHECKS_FAILED, published_database, table_checksums
+from leadhouse.runner import (
+    EXIT_BAD_INPUT,
+    EXIT_BUSY,
+    EXIT_CHECKS_FAILED,
+    published_database,
+    table_checksums,
+)
 from tests.conftest import AS_OF, query
 from tests.processes import LINUX_ONLY, parent_of, wait_until_gone
 
@@ -204,6 +210,24 @@ def test_the_ingest_runs_in_a_child_process_that_dies_with_the_run(
     finally:
         with contextlib.suppress(ProcessLookupError):
             _kill(process)
+
+
+def test_an_ingest_failure_in_its_child_process_is_the_runs_exit_code(tmp_path: Path) -> None:
+    """The ingest runs in another process: its error, exit code and log lines (with the
+    run's id, as JSON) still reach the run and its run log."""
+    empty = tmp_path / "landing"
+    empty.mkdir()
+    warehouse = tmp_path / "warehouse"
+    failed = _run(empty, warehouse)
+    assert failed.returncode == EXIT_BAD_INPUT, failed.stdout[-2000:] + failed.stderr[-2000:]
+    events = _events(failed.stdout)
+    run_id = events[0]["run_id"]
+    error = next(e for e in events if e.get("event") == "error")
+    assert error["run_id"] == run_id
+    assert error["message"] == f"no source folders found under {empty}"
+    assert [e["event"] for e in events[-2:]] == ["step_failed", "run_finished"]
+    status = query(Warehouse(warehouse).database, "select status, exit_code from audit.runs")
+    assert status == [("bad_input", EXIT_BAD_INPUT)]
 
 
 def test_a_second_run_while_one_is_active_exits_at_once(data: Path, tmp_path: Path) -> None:
