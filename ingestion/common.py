@@ -392,20 +392,33 @@ def drop_orphans(execute: Callable[[str], Any], dataset: str) -> dict[str, int]:
     return deleted
 
 
-def drop_duplicates(execute: Callable[[str], Any], dataset: str, table: str, key: str) -> int:
+def drop_duplicates(
+    execute: Callable[[str], Any],
+    dataset: str,
+    table: str,
+    key: str,
+    within_load: tuple[str, ...] = (),
+) -> int:
     """Keep one row per ``key`` in an append-only event table: the first loaded (lowest
-    ``_dlt_load_id``; within one load, the first written). Rows deleted.
+    ``_dlt_load_id``); within one load, the first by ``within_load`` (the event tables'
+    ``source_file`` and ``source_line``: the first line of the first file by name). Rows
+    deleted.
 
     Events never change, so a re-delivered event adds nothing and the copy already in the
-    warehouse stays. Only keys that occur more than once are ranked, so a load without
-    duplicates costs one grouping of the key column. The whole table is checked, so
-    duplicates left by a run killed between its load and this step go on the next run.
+    warehouse stays. Loads do not keep rows in the order they were written (see
+    ``ingestion.pipeline.LOAD_SETTINGS``), so the choice within a load is made from the
+    rows' own columns, and the same files always keep the same copy; ``rowid`` only
+    separates rows equal in all of them. Only keys that occur more than once are ranked,
+    so a load without duplicates costs one grouping of the key column. The whole table is
+    checked, so duplicates left by a run killed between its load and this step go on the
+    next run.
     """
     relation = f'"{dataset}"."{table}"'
+    order = ", ".join(["_dlt_load_id", *(f'"{column}"' for column in within_load), "rowid"])
     rows = execute(
         f"delete from {relation} where rowid in ("
         f"select rowid from (select rowid, row_number() over ("
-        f'partition by "{key}" order by _dlt_load_id, rowid) as copy from {relation} '
+        f'partition by "{key}" order by {order}) as copy from {relation} '
         f'where "{key}" in (select "{key}" from {relation} group by "{key}" '
         f"having count(*) > 1)) as ranked where copy > 1)"
     )

@@ -11,6 +11,7 @@ from typing import Any
 import dlt
 import duckdb
 from dlt.common.schema.utils import get_columns_names_with_prop
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion import company_registry, crm, email, web_analytics
 from ingestion.common import (
@@ -33,6 +34,15 @@ dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
 # load: raw data lives only in the warehouse, where erasure can reach it.
 dlt.config["load.delete_completed_jobs"] = True
 dlt.config["load.truncate_staging_dataset"] = True
+# Load files live only until their load (above), so they are written without compression:
+# compressing and decompressing 2 M web events cost about 0.7 s for nothing.
+dlt.config["data_writer.compression"] = "none"
+
+# DuckDB settings of the event sources' load connections: an insert that need not keep
+# the file's row order is parallel without reordering (2 M web events: 3.5 s instead of
+# 4.7 s). Which copy of a duplicated event stays is decided from the rows' source file and
+# line instead of their order in the table (common.drop_duplicates).
+LOAD_SETTINGS: dict[str, Any] = {"preserve_insertion_order": False}
 
 
 @dataclass(frozen=True)
@@ -47,14 +57,24 @@ class SourceSpec:
     # Nested tables are appended and pruned of rows whose root is gone after each load
     # (crm.tables, common.drop_orphans): the CRM's objects.
     prunes_nested: bool = False
+    # Loads may insert rows in any order (LOAD_SETTINGS): the event sources, whose tables
+    # are appended and then deduplicated by their rows' own file and line
+    # (common.drop_duplicates). Merged tables keep dlt's default.
+    loads_unordered: bool = False
 
 
 SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec(
         "crm", "raw_crm", "crm", crm.hubspot_files, suppresses_records=True, prunes_nested=True
     ),
-    SourceSpec("web_analytics", "raw_web_analytics", "web_analytics", web_analytics.segment_files),
-    SourceSpec("email", "raw_email", "email", email.sendgrid_files),
+    SourceSpec(
+        "web_analytics",
+        "raw_web_analytics",
+        "web_analytics",
+        web_analytics.segment_files,
+        loads_unordered=True,
+    ),
+    SourceSpec("email", "raw_email", "email", email.sendgrid_files, loads_unordered=True),
     SourceSpec(
         "company_registry",
         "raw_company_registry",
@@ -86,23 +106,32 @@ class SourceSummary:
         return self.tables.get(QUARANTINE_TABLE, 0)
 
 
-def appended_with_key(schema: Any) -> list[tuple[str, str]]:
+# Columns that order the copies of an event within one load, where a table has them.
+WITHIN_LOAD_ORDER = ("source_file", "source_line")
+
+
+def appended_with_key(schema: Any) -> list[tuple[str, str, tuple[str, ...]]]:
     """Tables that sources append (events, ``landing_resource(append_only=True)``) although
     they have a primary key: they keep one row per key by ``drop_duplicates`` after each
     load, which costs far less than dlt's merge (a staging copy, then a deduplicating
-    insert). Read from the dlt schema, so the key is declared once, on the resource."""
+    insert). Read from the dlt schema, so the key is declared once, on the resource; each
+    with the columns of ``WITHIN_LOAD_ORDER`` it has."""
     found = []
     for name, table in schema.tables.items():
         keys = get_columns_names_with_prop(table, "primary_key")
         if table.get("write_disposition") == "append" and len(keys) == 1:
-            found.append((name, keys[0]))
+            order = tuple(c for c in WITHIN_LOAD_ORDER if c in table.get("columns", {}))
+            found.append((name, keys[0], order))
     return found
 
 
 def make_pipeline(spec: SourceSpec, database: Path, pipelines_dir: Path) -> dlt.Pipeline:
+    credentials = DuckDbCredentials(
+        str(database), local_config=dict(LOAD_SETTINGS) if spec.loads_unordered else None
+    )
     return dlt.pipeline(
         pipeline_name=f"leadhouse_{spec.system}",
-        destination=dlt.destinations.duckdb(str(database)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=spec.dataset,
         pipelines_dir=str(pipelines_dir),
     )
@@ -170,8 +199,8 @@ def run_source(
     keyed_appends = appended_with_key(pipeline.default_schema)
     if keyed_appends:
         with pipeline.sql_client() as client:
-            for table, key in keyed_appends:
-                dropped = drop_duplicates(client.execute_sql, spec.dataset, table, key)
+            for table, key, order in keyed_appends:
+                dropped = drop_duplicates(client.execute_sql, spec.dataset, table, key, order)
                 # Rows loaded are rows kept: a re-delivered event is not loaded again.
                 if table in row_counts:
                     row_counts[table] = max(row_counts[table] - dropped, 0)

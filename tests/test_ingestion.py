@@ -131,6 +131,18 @@ def test_email_partial_batch_keeps_complete_events(landing: Path, tmp_path: Path
     assert machine > 0
     categories = _query(warehouse, "select categories from raw_email.events limit 1")[0][0]
     assert categories.startswith("[")
+    # Where each event came from: its place in the batch's array, or the line of a batch
+    # cut off mid-write (read line by line, the first line being "[").
+    first = batches[0][0]["sg_event_id"]
+    assert _query(
+        warehouse,
+        f"select source_file, source_line from raw_email.events where sg_event_id = '{first}'",
+    ) == [(sorted((landing / "email").glob("sendgrid-events-0*.json"))[0].name, 1)]
+    assert _query(
+        warehouse,
+        "select source_line from raw_email.events "
+        f"where sg_event_id = '{complete[0]['sg_event_id']}' and source_file = '{partial.name}'",
+    ) == [(2,)]
 
 
 def test_crm_objects_merge_on_id_and_unnest_associations(landing: Path, tmp_path: Path) -> None:
@@ -321,8 +333,8 @@ def test_only_event_tables_are_appended_and_deduplicated(landing: Path, tmp_path
     }
     assert keyed == {
         "crm": [],
-        "web_analytics": [("events", "message_id")],
-        "email": [("events", "sg_event_id")],
+        "web_analytics": [("events", "message_id", ("source_file", "source_line"))],
+        "email": [("events", "sg_event_id", ("source_file", "source_line"))],
         "company_registry": [],
     }
 
@@ -353,6 +365,72 @@ def test_drop_duplicates_keeps_the_first_loaded_copy_of_every_key(tmp_path: Path
         ("d", "1.3"),
     ]
     assert dict((key, note) for key, note, _ in kept)["a"] == "first"
+
+
+def test_within_one_load_the_first_line_of_the_first_file_is_kept(tmp_path: Path) -> None:
+    """Loads need not keep the files' row order, so copies of a key within one load are
+    ranked by file and line, not by where they ended up in the table: here the table holds
+    them in the reverse order."""
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema raw_x")
+        con.execute(
+            "create table raw_x.events as select * from (values "
+            "('a', 'b.jsonl', 1, '1.1'), ('a', 'a.jsonl', 9, '1.1'), ('a', 'a.jsonl', 2, '1.1'), "
+            "('b', 'a.jsonl', 5, '1.2'), ('b', 'a.jsonl', 3, '1.2'), ('b', 'z.jsonl', 1, '1.1')) "
+            "as t(message_id, source_file, source_line, _dlt_load_id)"
+        )
+        dropped = drop_duplicates(
+            lambda sql: con.execute(sql).fetchall(),
+            "raw_x",
+            "events",
+            "message_id",
+            ("source_file", "source_line"),
+        )
+        kept = con.execute("select * from raw_x.events order by 1").fetchall()
+    assert dropped == 4
+    # b: the earlier load wins over a file that sorts first.
+    assert kept == [("a", "a.jsonl", 2, "1.1"), ("b", "z.jsonl", 1, "1.1")]
+
+
+def test_replays_within_one_load_keep_the_first_delivery_whatever_the_row_order(
+    tmp_path: Path,
+) -> None:
+    """End to end through the unordered load: an event delivered twice in one file and
+    again in a later file, each copy told apart by its page title, in a file large enough
+    to be inserted by several threads. The first line's copy stays, with its file and line."""
+    folder = tmp_path / "landing" / "web_analytics"
+    folder.mkdir(parents=True)
+
+    def event(message_id: str, title: str) -> str:
+        return json.dumps(
+            {
+                "messageId": message_id,
+                "type": "page",
+                "anonymousId": "visitor-1",
+                "timestamp": "2026-10-01T10:00:00Z",
+                "context": {"page": {"path": "/pricing", "title": title}},
+            }
+        )
+
+    filler = [event(f"filler-{n}", "filler") for n in range(300_000)]
+    first = [*filler[:150_000], event("replayed", "first"), *filler[150_000:]]
+    first.append(event("replayed", "second in the same file"))
+    (folder / "a.jsonl").write_text("\n".join(first) + "\n")
+    (folder / "b.jsonl").write_text(event("replayed", "another file") + "\n")
+    summary = _load(tmp_path / "landing", tmp_path / "wh", "web_analytics")
+    assert summary.tables["events"] == 300_001
+    assert _query(
+        tmp_path / "wh",
+        "select page_title, source_file, source_line from raw_web_analytics.events "
+        "where message_id = 'replayed'",
+    ) == [("first", "a.jsonl", 150_001)]
+    lines = _query(
+        tmp_path / "wh",
+        "select min(source_line), max(source_line), count(distinct source_line) "
+        "from raw_web_analytics.events where source_file = 'a.jsonl'",
+    )
+    assert lines == [(1, 300_001, 300_001)]
 
 
 def _numbered_parser(items_per_file: int, produced: list[str], fail_on: str | None = None):

@@ -110,7 +110,7 @@ def test_fields_are_mapped_as_the_segment_spec_puts_them(tmp_path: Path) -> None
     assert json.loads(str(second["consent_preferences"])) == {"Advertising": False}
     assert (second["campaign_name"], second["campaign_medium"]) == ("spring", "cpc")
     assert second["timestamp"] == datetime(2026, 10, 21, 7, 0, tzinfo=UTC)
-    assert second["source_file"] == "events.jsonl"
+    assert (second["source_file"], second["source_line"]) == ("events.jsonl", 2)
 
 
 def test_parquet_rows_follow_the_same_rules(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_parquet_rows_follow_the_same_rules(tmp_path: Path) -> None:
         for table in parse_file(_file(tmp_path, "events.parquet"), rejects)
         for row in table.to_pylist()
     ]
-    assert [r["message_id"] for r in rows] == ["q-1"]
+    assert [(r["message_id"], r["source_line"]) for r in rows] == [("q-1", 1)]
     assert rows[0]["timestamp"] == datetime(2026, 10, 21, 7, 0, tzinfo=UTC)
     assert [(r.line_number, r.reason) for r in rejects] == [(2, "unknown event type: 'purchase'")]
 

@@ -106,6 +106,7 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
             "is_machine_open": machine_open if isinstance(machine_open, bool) else None,
             "useragent": event.get("useragent"),
             "source_file": path.name,
+            "source_line": position,
         }
         for name, value in values.items():
             batches.columns[name].append(value)

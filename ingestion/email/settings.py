@@ -44,5 +44,7 @@ EVENT_SCHEMA = pa.schema(
         ("is_machine_open", pa.bool_()),
         ("useragent", pa.string()),
         ("source_file", pa.string()),
+        # The event's line in its file (NDJSON), or its place in the file's JSON array.
+        ("source_line", pa.int64()),
     ]
 )

@@ -141,7 +141,8 @@ select
     {_json_or_null("e.properties")} as properties,
     {_json_or_null("coalesce(" + _json_or_null("e.traits") + ", e.context.traits)")} as traits,
     {_json_or_null("e.context.consent.categoryPreferences")} as consent_preferences,
-    $source_file as source_file
+    $source_file as source_file,
+    line_number as source_line
 from judged
 -- Blank lines are skipped, not rejected.
 where not coalesce(is_blank, false)

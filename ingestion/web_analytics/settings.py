@@ -46,5 +46,8 @@ EVENT_SCHEMA = pa.schema(
         # Segment Consent Management: context.consent.categoryPreferences, as JSON text.
         ("consent_preferences", pa.string()),
         ("source_file", pa.string()),
+        # The event's line in its file (its row, in a Parquet file): with source_file,
+        # where it came from, and which copy of a re-delivered event is the first.
+        ("source_line", pa.int64()),
     ]
 )
