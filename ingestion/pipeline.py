@@ -35,7 +35,7 @@ dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
 dlt.config["load.delete_completed_jobs"] = True
 dlt.config["load.truncate_staging_dataset"] = True
 # Load files live only until their load (above), so they are written without compression:
-# compressing and decompressing 2 M web events cost about 0.7 s for nothing.
+# compressing and decompressing them cost about 0.5 s for 2 M web events.
 dlt.config["data_writer.compression"] = "none"
 
 # DuckDB settings of the event sources' load connections: an insert that need not keep
