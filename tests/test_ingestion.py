@@ -339,24 +339,30 @@ def test_only_event_tables_are_appended_and_deduplicated(landing: Path, tmp_path
     }
 
 
+def _deduplicated(
+    database: Path, rows: str, columns: str, within_load: tuple[str, ...] = ()
+) -> tuple[int, list[tuple]]:
+    """``drop_duplicates`` on a table ``raw_x.events(columns)`` holding ``rows`` (SQL
+    values): the rows dropped, and the rows kept by key."""
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema raw_x")
+        con.execute(f"create table raw_x.events as select * from (values {rows}) as t({columns})")
+        dropped = drop_duplicates(
+            lambda sql: con.execute(sql).fetchall(), "raw_x", "events", "message_id", within_load
+        )
+        return dropped, con.execute("select * from raw_x.events order by 1").fetchall()
+
+
 def test_drop_duplicates_keeps_the_first_loaded_copy_of_every_key(tmp_path: Path) -> None:
     """Duplicates within one load and across loads, including those a killed run left
     behind before its own deduplication: one row per key stays, the earliest load's."""
-    database = tmp_path / "w.duckdb"
-    with duckdb.connect(str(database)) as con:
-        con.execute("create schema raw_x")
-        con.execute(
-            "create table raw_x.events as select * from (values "
-            "('a', 'first', '1.1'), ('a', 'replay', '1.3'), ('b', 'first', '1.1'), "
-            "('b', 'same load', '1.1'), ('c', 'killed run', '1.2'), ('c', 'next run', '1.3'), "
-            "('d', 'only', '1.3')) as t(message_id, note, _dlt_load_id)"
-        )
-        dropped = drop_duplicates(
-            lambda sql: con.execute(sql).fetchall(), "raw_x", "events", "message_id"
-        )
-        kept = con.execute(
-            "select message_id, note, _dlt_load_id from raw_x.events order by 1"
-        ).fetchall()
+    dropped, kept = _deduplicated(
+        tmp_path / "w.duckdb",
+        "('a', 'first', '1.1'), ('a', 'replay', '1.3'), ('b', 'first', '1.1'), "
+        "('b', 'same load', '1.1'), ('c', 'killed run', '1.2'), ('c', 'next run', '1.3'), "
+        "('d', 'only', '1.3')",
+        "message_id, note, _dlt_load_id",
+    )
     assert dropped == 3
     assert [(key, load) for key, _, load in kept] == [
         ("a", "1.1"),
@@ -371,23 +377,13 @@ def test_within_one_load_the_first_line_of_the_first_file_is_kept(tmp_path: Path
     """Loads need not keep the files' row order, so copies of a key within one load are
     ranked by file and line, not by where they ended up in the table: here the table holds
     them in the reverse order."""
-    database = tmp_path / "w.duckdb"
-    with duckdb.connect(str(database)) as con:
-        con.execute("create schema raw_x")
-        con.execute(
-            "create table raw_x.events as select * from (values "
-            "('a', 'b.jsonl', 1, '1.1'), ('a', 'a.jsonl', 9, '1.1'), ('a', 'a.jsonl', 2, '1.1'), "
-            "('b', 'a.jsonl', 5, '1.2'), ('b', 'a.jsonl', 3, '1.2'), ('b', 'z.jsonl', 1, '1.1')) "
-            "as t(message_id, source_file, source_line, _dlt_load_id)"
-        )
-        dropped = drop_duplicates(
-            lambda sql: con.execute(sql).fetchall(),
-            "raw_x",
-            "events",
-            "message_id",
-            ("source_file", "source_line"),
-        )
-        kept = con.execute("select * from raw_x.events order by 1").fetchall()
+    dropped, kept = _deduplicated(
+        tmp_path / "w.duckdb",
+        "('a', 'b.jsonl', 1, '1.1'), ('a', 'a.jsonl', 9, '1.1'), ('a', 'a.jsonl', 2, '1.1'), "
+        "('b', 'a.jsonl', 5, '1.2'), ('b', 'a.jsonl', 3, '1.2'), ('b', 'z.jsonl', 1, '1.1')",
+        "message_id, source_file, source_line, _dlt_load_id",
+        ("source_file", "source_line"),
+    )
     assert dropped == 4
     # b: the earlier load wins over a file that sorts first.
     assert kept == [("a", "a.jsonl", 2, "1.1"), ("b", "z.jsonl", 1, "1.1")]
