@@ -416,8 +416,9 @@ def _run_pipeline(
                 def ingest_step() -> None:
                     # In a child process: the ingest's leftover memory must not sit beside
                     # dbt's for the whole build (leadhouse/isolated.py).
-                    output = {"json": OUTPUT.json, "run_id": OUTPUT.run_id}
-                    summaries = call_in_child(_ingest_with_output, data, target, options, output)
+                    summaries = call_in_child(
+                        _ingest_with_output, data, target, options, OUTPUT.json, OUTPUT.run_id
+                    )
                     for summary in summaries:
                         record.rows_loaded[summary.dataset] = summary.rows
                         record.rows_quarantined[summary.dataset] = summary.quarantined
@@ -445,10 +446,12 @@ def _run_pipeline(
 
 
 def _ingest_with_output(
-    data: str, warehouse: Warehouse, options: IngestOptions, output: dict[str, object]
+    data: str, warehouse: Warehouse, options: IngestOptions, json: bool, run_id: str | None
 ) -> list[SourceSummary]:
-    """`_ingest` in the child process of a run, writing as the run's output does."""
-    OUTPUT.__dict__.update(output)
+    """`_ingest` in the child process of a run, writing as the run's output does (JSON
+    lines carrying the run's id, or human lines)."""
+    OUTPUT.json = json
+    OUTPUT.run_id = run_id
     return _ingest(data, warehouse, options)
 
 
