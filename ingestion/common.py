@@ -278,6 +278,34 @@ def _numbered_lines(data: memoryview, first_line: int, newlines: np.ndarray) -> 
     return pa.table({"line_number": pa.array(numbers), "line": lines})
 
 
+# Above this share of rows to drop, ``without_rows`` copies the rows kept instead of
+# slicing around the dropped ones: many tiny slices cost more than one copy.
+SLICED_DROP_SHARE = 0.01
+
+
+def without_rows(table: pa.Table, dropped: pa.Array) -> pa.Table:
+    """``table`` without the rows at the sorted positions ``dropped``, in order.
+
+    Rejects are rare, so the rows kept are a few long runs: they are returned as slices
+    of ``table`` (a table of several chunks that shares its memory), not copied row by
+    row as ``Table.filter`` does. For 2 M web events that copy cost about 2.5 s of CPU.
+    """
+    if not len(dropped):
+        return table
+    if len(dropped) > SLICED_DROP_SHARE * table.num_rows:
+        keep = np.ones(table.num_rows, dtype=np.bool_)
+        keep[dropped.to_numpy(zero_copy_only=False)] = False
+        return table.filter(pa.array(keep))
+    pieces, start = [], 0
+    for position in dropped.to_pylist():
+        if position > start:
+            pieces.append(table.slice(start, position - start))
+        start = position + 1
+    if start < table.num_rows:
+        pieces.append(table.slice(start))
+    return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
+
+
 def _lines_array(data: memoryview, newlines: np.ndarray) -> pa.Array:
     """The lines of ``data`` (each with its newline) as an Arrow string array;
     ``newlines`` is scratch space of at least ``len(data)`` booleans."""
@@ -431,6 +459,11 @@ Check = Callable[[dict[str, Any]], str | None]
 # Parsed items a file's worker may hold before the loader takes them: bounds the memory of
 # parsing ahead to a few chunks per worker, whatever the file size.
 PARSE_AHEAD_ITEMS = 2
+# Files handed to the workers per worker: the one being parsed and the next, which a
+# worker starts as soon as it is free. Otherwise a worker done with a small file waits
+# idle until the loader has taken every file before it (2 M web events: ~0.8 s of one
+# idle core at the start). Bounds memory: a parsed file holds at most PARSE_AHEAD_ITEMS.
+FILES_PER_WORKER = 2
 _DONE = object()
 
 
@@ -441,7 +474,8 @@ def parse_files(
     file's parsed items, and ``rejects`` is complete once ``items`` is exhausted.
 
     With ``workers`` > 1 the next files are parsed in threads while the caller still
-    consumes the current one; this pays off for parsers that spend their time outside
+    consumes the current one (a worker takes the next file as soon as it is free); this
+    pays off for parsers that spend their time outside
     the interpreter's lock (DuckDB, Arrow). Items still come file by file, in order, so
     a load is the same whatever the number of workers. A worker's error is raised here,
     and leaving early (an error in the caller) stops the workers.
@@ -483,7 +517,7 @@ def parse_files(
     with ThreadPoolExecutor(workers, thread_name_prefix="parse") as pool:
         try:
             while True:
-                while len(window) < workers:
+                while len(window) < workers * FILES_PER_WORKER:
                     upcoming = next(pending, None)
                     if upcoming is None:
                         break

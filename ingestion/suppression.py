@@ -159,7 +159,10 @@ class Suppression:
             mask = hit if mask is None else pc.or_(mask, hit)
         if mask is None:
             return table
-        return table.filter(pc.invert(pc.fill_null(mask, False)))
+        hits = pc.fill_null(mask, False)
+        if not pc.any(hits).as_py():  # the usual case: nobody erased in this batch
+            return table
+        return table.filter(pc.invert(hits))
 
     def _column_hits(self, column: pa.ChunkedArray) -> pa.ChunkedArray:
         distinct = [v for v in pc.unique(column).to_pylist() if v is not None]

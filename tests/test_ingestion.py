@@ -463,6 +463,27 @@ def test_parse_files_raises_a_workers_error_where_its_file_is_read() -> None:
     assert read == ["f0:0", "f0:1", "f0:2", "f1:0"]
 
 
+def test_a_free_worker_takes_the_next_file_while_the_reader_is_still_on_an_earlier_one() -> None:
+    """Two workers, a slow first file and small files after it: the worker done with the
+    second file goes on with the third instead of waiting for the reader to reach it."""
+    produced: list[str] = []
+
+    def parse(path, rejects):
+        for number in range(20 if path == "f0" else 1):
+            time.sleep(0.02 if path == "f0" else 0)
+            produced.append(path)
+            yield f"{path}:{number}"
+
+    parsed = parse_files(["f0", "f1", "f2", "f3"], parse, 2)
+    _, items, _ = next(parsed)
+    first_file = list(items)
+    seen_while_reading_f0 = set(produced)
+    rest = [(path, list(items)) for path, items, _ in parsed]
+    assert first_file == [f"f0:{n}" for n in range(20)]
+    assert {"f1", "f2"} <= seen_while_reading_f0
+    assert rest == [("f1", ["f1:0"]), ("f2", ["f2:0"]), ("f3", ["f3:0"])]
+
+
 def test_parse_files_stops_its_workers_when_the_reader_stops() -> None:
     """Parsing ahead is bounded, and a reader that leaves (an error in the load) does not
     leave workers parsing the rest of the landing folder."""

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingestion.common import Reject, landing_files, line_chunks
+from ingestion.common import SLICED_DROP_SHARE, Reject, landing_files, line_chunks, without_rows
 from ingestion.web_analytics.helpers import parse_file
 from ingestion.web_analytics.settings import EVENT_SCHEMA
 
@@ -202,3 +202,42 @@ def test_parse_file_lets_go_of_each_chunk_and_keeps_rejects_exact(
         (n, f"broken {n} {{\n") for n in range(17, 201, 17)
     ]
     assert len(released) > 20 and all(released)
+
+
+def _numbered_table(rows: int) -> pa.Table:
+    batches = [
+        pa.record_batch({"n": pa.array(range(start, min(start + 300, rows)), pa.int64())})
+        for start in range(0, rows, 300)
+    ]
+    return pa.Table.from_batches(batches)
+
+
+def test_without_rows_keeps_the_other_rows_in_order_without_copying_them() -> None:
+    table = _numbered_table(1_000)
+    dropped = pa.array([0, 5, 6, 299, 300, 999], pa.uint64())
+    kept = without_rows(table, dropped)
+    assert kept.column("n").to_pylist() == [
+        n for n in range(1_000) if n not in (0, 5, 6, 299, 300, 999)
+    ]
+    assert kept.schema == table.schema
+    # Slices of the table's own buffers: every chunk's data lies inside one of the input's.
+    inputs = [chunk.buffers()[1] for chunk in table.column("n").chunks]
+    for chunk in kept.column("n").chunks:
+        data = chunk.buffers()[1]
+        assert any(
+            data.address >= source.address
+            and data.address + data.size <= source.address + source.size
+            for source in inputs
+        )
+    assert without_rows(table, pa.array([], pa.uint64())) is table
+
+
+def test_without_rows_copies_when_many_rows_go_and_can_drop_everything() -> None:
+    table = _numbered_table(1_000)
+    many = [n for n in range(0, 1_000, 3)]
+    assert len(many) > SLICED_DROP_SHARE * table.num_rows
+    kept = without_rows(table, pa.array(many, pa.uint64()))
+    assert kept.column("n").to_pylist() == [n for n in range(1_000) if n % 3]
+    few = _numbered_table(5)
+    everything = without_rows(few, pa.array(range(5), pa.uint64()))
+    assert everything.num_rows == 0 and everything.schema == few.schema

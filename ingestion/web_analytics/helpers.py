@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingestion.common import LandingFile, Reject, future_cutoff, line_chunks
+from ingestion.common import LandingFile, Reject, future_cutoff, line_chunks, without_rows
 from ingestion.web_analytics.settings import BATCH_ROWS, DUCKDB_THREADS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
@@ -207,8 +207,8 @@ def _parse_chunk(
     reader = con.execute(_SQL, params).to_arrow_reader(RESULT_BATCH_ROWS)
     result = pa.Table.from_batches(reader, schema=reader.schema)
     con.unregister("chunk")
-    bad = pc.is_valid(result["reject_reason"])
-    rejected = result.filter(bad)
+    bad = pc.indices_nonzero(pc.is_valid(result["reject_reason"]))
+    rejected = result.take(bad)
     # Lines are numbered consecutively within a chunk.
     offsets = pc.subtract(rejected["line_number"], lines["line_number"][0])
     raw_lines = lines["line"].take(offsets).to_pylist()
@@ -221,5 +221,5 @@ def _parse_chunk(
         if reason == "malformed JSON":
             reason = _malformed_reason(line)
         rejects.append(Reject(RESOURCE, origin, number, reason, line))
-    good = result.filter(pc.invert(bad)).select(EVENT_SCHEMA.names)
+    good = without_rows(result, bad).select(EVENT_SCHEMA.names)
     return good.cast(EVENT_SCHEMA) if good.num_rows else None
