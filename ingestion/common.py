@@ -288,7 +288,7 @@ def without_rows(table: pa.Table, dropped: pa.Array) -> pa.Table:
 
     Rejects are rare, so the rows kept are a few long runs: they are returned as slices
     of ``table`` (a table of several chunks that shares its memory), not copied row by
-    row as ``Table.filter`` does. For 2 M web events that copy cost about 2.5 s of CPU.
+    row as ``Table.filter`` does (measured alone: 0.25 s of CPU per 200 k web events).
     """
     if not len(dropped):
         return table
@@ -475,10 +475,10 @@ def parse_files(
 
     With ``workers`` > 1 the next files are parsed in threads while the caller still
     consumes the current one (a worker takes the next file as soon as it is free); this
-    pays off for parsers that spend their time outside
-    the interpreter's lock (DuckDB, Arrow). Items still come file by file, in order, so
-    a load is the same whatever the number of workers. A worker's error is raised here,
-    and leaving early (an error in the caller) stops the workers.
+    pays off for parsers that spend their time outside the interpreter's lock (DuckDB,
+    Arrow). Items still come file by file, in order, so a load is the same whatever the
+    number of workers. A worker's error is raised here, and leaving early (an error in
+    the caller) stops the workers.
     """
     if workers <= 1:
         for path in files:
