@@ -3,18 +3,39 @@ quarantine."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import threading
 import time
+import weakref
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import dlt
 import duckdb
+import pyarrow as pa
 import pytest
 
-from ingestion.common import PARSE_AHEAD_ITEMS, drop_duplicates, parse_files
-from ingestion.pipeline import SOURCES, appended_with_key, load_sources, make_pipeline
+from ingestion.common import (
+    PARSE_AHEAD_ITEMS,
+    FlatTables,
+    LoadCounters,
+    drop_duplicates,
+    parse_files,
+    table_hints,
+)
+from ingestion.pipeline import (
+    INGEST_GC_THRESHOLD,
+    SOURCES,
+    appended_with_key,
+    load_sources,
+    make_pipeline,
+    run_source,
+    spec_of,
+)
 from tests.conftest import query
 
 
@@ -498,3 +519,93 @@ def test_parse_files_stops_its_workers_when_the_reader_stops() -> None:
     assert ahead <= 2 * (PARSE_AHEAD_ITEMS + 2)
     assert len(produced) <= ahead + 2
     assert not [t for t in threading.enumerate() if t.name.startswith("parse")]
+
+
+def test_flat_tables_give_arrow_only_for_records_that_fit_the_declaration_exactly() -> None:
+    columns = {"nip": "text", "branches": "bigint", "capital": "double", "active": "bool"}
+    tables = FlatTables(columns | {"as_of": "date"}, key="nip")
+    good = [
+        {"nip": "1", "branches": 2, "capital": 1, "active": True, "as_of": "2026-10-01"},
+        {"nip": "2", "capital": 2.5, "as_of": date(2026, 1, 2)},
+    ]
+    table = tables.table(good)
+    assert table is not None
+    assert table.schema.types[:5] == [
+        pa.string(),
+        pa.int64(),
+        pa.float64(),
+        pa.bool_(),
+        pa.date32(),
+    ]
+    assert table.column("capital").to_pylist() == [1.0, 2.5]
+    assert table.column("as_of").to_pylist() == [date(2026, 10, 1), date(2026, 1, 2)]
+    assert table.column("branches").to_pylist() == [2, None]
+    keys = table.column("_dlt_id").to_pylist() + tables.table(good).column("_dlt_id").to_pylist()
+    assert len(set(keys)) == 4, "row keys never repeat within a run"
+    # Each of these would be coerced or dropped by Arrow; they go to dlt as dicts instead.
+    for misfit in (
+        {"nip": "3", "employees": 10},  # a key that is not declared
+        {"branches": 1},  # no key
+        {"nip": "3", "branches": 1.5},  # Arrow would truncate it to 1
+        {"nip": "3", "branches": True},
+        {"nip": "3", "capital": True},  # Arrow would read 1.0
+        {"nip": "3", "active": 1},
+        {"nip": 3},
+        {"nip": "3", "as_of": "20261001"},
+        {"nip": "3", "as_of": "2026-13-01"},
+    ):
+        assert tables.table([good[0], misfit]) is None, misfit
+    assert tables.table([]) is None
+
+
+def test_a_load_collects_garbage_less_often_and_puts_the_thresholds_back(tmp_path: Path) -> None:
+    seen: list[tuple[int, ...]] = []
+
+    @dlt.source(name="email")
+    def probe() -> Any:
+        @dlt.resource(name="probe")
+        def rows() -> Any:
+            seen.append(gc.get_threshold())
+            yield [{"id": 1}]
+
+        return rows
+
+    before = gc.get_threshold()
+    summary = run_source(
+        spec_of("email"), probe(), LoadCounters("email"), tmp_path / "w.duckdb", tmp_path / "p"
+    )
+    assert summary.tables == {"probe": 1}
+    assert seen == [(INGEST_GC_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
+
+
+def test_items_are_freed_as_soon_as_dlt_has_written_them(tmp_path: Path) -> None:
+    """No reference cycle keeps an extracted Arrow table alive until a garbage
+    collection: with the schema contract in every item's hints, dlt's validation left one
+    (an exception caught inside it, whose traceback held the item's frames), and at M the
+    web ingest peaked at 2.1 GB instead of 1.1 GB once collections were rarer."""
+    written: list[weakref.ref] = []
+
+    @dlt.source(name="email")
+    def events() -> Any:
+        @dlt.resource(name="events")
+        def batches() -> Any:
+            for n in range(3):
+                table = pa.table({"id": [f"{n}-{i}" for i in range(1000)]})
+                written.append(weakref.ref(table))
+                yield dlt.mark.with_hints(
+                    table, table_hints("events", "id"), create_table_variant=True
+                )
+
+        return batches
+
+    gc.disable()
+    try:
+        summary = run_source(
+            spec_of("email"), events(), LoadCounters("email"), tmp_path / "w.duckdb", tmp_path / "p"
+        )
+        alive = [ref for ref in written if ref() is not None]
+    finally:
+        gc.enable()
+    assert summary.tables["events"] == 3000
+    assert len(written) == 3 and alive == []

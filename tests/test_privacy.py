@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -79,3 +82,40 @@ def test_consent_report_for_auditors(built: Built, tmp_path: Path) -> None:
     assert "people_processed_without_basis" in header
     emails = query(built.warehouse.database, "select email from marts.dim_person limit 50")
     assert not any(e in page or e in rows for (e,) in emails if e)
+
+
+def test_ingestion_sends_no_usage_reports_to_dlt(tmp_path: Path) -> None:
+    """dlt reports anonymous usage to its makers unless told not to; a warehouse of
+    personal data must not phone home. Run from a folder without the project's
+    .dlt/config.toml, so that the setting in code is what is tested."""
+    script = """
+import sys
+from pathlib import Path
+import dlt
+from dlt.common.runtime import anon_tracker
+from ingestion.common import LoadCounters
+from ingestion.pipeline import run_source, spec_of
+
+@dlt.source(name="email")
+def probe():
+    return dlt.resource([{"id": 1}], name="probe")
+
+folder = Path(sys.argv[1])
+summary = run_source(
+    spec_of("email"), probe(), LoadCounters("email"), folder / "w.duckdb", folder / "p"
+)
+assert summary.tables == {"probe": 1}, summary.tables
+print("endpoint:", anon_tracker._ANON_TRACKER_ENDPOINT)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNTIME__")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().splitlines()[-1] == "endpoint: None"

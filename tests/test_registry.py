@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingestion.common import LoadCounters
 from ingestion.company_registry import registry_files
@@ -223,3 +225,60 @@ def test_whitelist_client_batches_caches_and_respects_the_budget(tmp_path: Path)
     finally:
         fake.server.shutdown()
         fake.server.server_close()
+
+
+def test_records_that_fit_the_declared_columns_load_as_arrow_and_others_as_before(
+    tmp_path: Path,
+) -> None:
+    """Declared flat records reach dlt as Arrow tables (``FlatTables``); a batch with an
+    undeclared key still goes as dicts, so dlt adds its column as before. Both kinds land
+    in one table, merge on its key across runs and keep a non-null row key."""
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    base = {"name": "FIRMA", "branches": 2, "as_of": "2026-10-01", "registration_date": None}
+    first = [base | {"nip": "5260250274"}, base | {"nip": "7740001454", "employees_exact": 120}]
+    second = [base | {"nip": "1132853869", "in_liquidation": False}]
+    (folder / "firmographics-a.jsonl").write_text("\n".join(map(json.dumps, first)) + "\n")
+    (folder / "firmographics-b.jsonl").write_text("\n".join(map(json.dumps, second)) + "\n")
+    _run(registry_files(folder), tmp_path)
+    rows = _query(
+        tmp_path,
+        "select nip, employees_exact, branches, as_of, in_liquidation, _dlt_id "
+        "from raw_company_registry.firmographics order by nip",
+    )
+    assert [r[:5] for r in rows] == [
+        ("1132853869", None, 2, date(2026, 10, 1), False),
+        ("5260250274", None, 2, date(2026, 10, 1), None),
+        ("7740001454", 120, 2, date(2026, 10, 1), None),
+    ]
+    assert len({r[5] for r in rows}) == 3 and all(r[5] for r in rows)
+
+    # A newer record for a NIP first loaded as a dict now arrives as Arrow: it replaces it.
+    changed = base | {"nip": "7740001454", "branches": 5, "as_of": "2026-11-01"}
+    (folder / "firmographics-c.jsonl").write_text(json.dumps(changed) + "\n")
+    _run(registry_files(folder), tmp_path)
+    assert _query(
+        tmp_path,
+        "select branches, as_of, employees_exact is null, _dlt_id is not null "
+        "from raw_company_registry.firmographics where nip = '7740001454'",
+    ) == [(5, date(2026, 11, 1), True, True)]
+    assert _query(tmp_path, "select count(*) from raw_company_registry.firmographics") == [(3,)]
+
+
+def test_a_column_that_changes_its_data_type_stops_the_load(tmp_path: Path) -> None:
+    """Schema contract (ingestion/common.py SCHEMA_CONTRACT): new columns evolve, a type
+    change is refused rather than becoming a variant column."""
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    record = {"nip": "5260250274", "name": "FIRMA", "employees_exact": 120}
+    (folder / "firmographics-a.jsonl").write_text(json.dumps(record) + "\n")
+    _run(registry_files(folder), tmp_path)
+    assert _query(tmp_path, "select employees_exact from raw_company_registry.firmographics") == [
+        (120,)
+    ]
+    changed = record | {"nip": "7740001454", "employees_exact": "about a hundred"}
+    (folder / "firmographics-b.jsonl").write_text(json.dumps(changed) + "\n")
+    with pytest.raises(PipelineStepFailed) as failure:
+        _run(registry_files(folder), tmp_path)
+    assert "employees_exact" in str(failure.value) and "freeze" in str(failure.value)
+    assert _query(tmp_path, "select count(*) from raw_company_registry.firmographics") == [(1,)]

@@ -12,7 +12,19 @@ def test_known_valid_nips(nip: str) -> None:
     assert taxids.is_valid_nip(nip)
 
 
-@pytest.mark.parametrize("nip", ["5260250275", "526025027", "abcdefghij", "", None, "0000000000x"])
+@pytest.mark.parametrize(
+    "nip",
+    [
+        "5260250275",
+        "526025027",
+        "abcdefghij",
+        "",
+        None,
+        "0000000000x",
+        "\uff15\uff12\uff16\uff10\uff12\uff15\uff10\uff12\uff17\uff14",  # full-width 5260250274
+        "52602502\u0667\u0664",  # Arabic-Indic digits: str.isdigit accepts them, SQL does not
+    ],
+)
 def test_invalid_nips(nip: str | None) -> None:
     assert not taxids.is_valid_nip(nip)
 

@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 
 from ingestion.common import (
+    FlatTables,
     LoadCounters,
     Reject,
     ResourceCounts,
@@ -36,6 +37,7 @@ from ingestion.company_registry.settings import (
     KRS_PATTERNS,
     RESOURCE,
     SOURCE_NAME,
+    TABLE_COLUMNS,
     WHITELIST_PATTERNS,
     column_hints,
 )
@@ -72,6 +74,7 @@ def registry_files(
             counters=counters,
             arrow=False,
             extra_columns=hints if hints is not None else column_hints(table, without=key),
+            flat=True,
         )
 
     # Each vendor feed keeps its own table: merging a partial record from one vendor over
@@ -119,12 +122,18 @@ def _krs_resource(landing: str, counters: LoadCounters, load_officers: bool) -> 
         yield from timed(counts, _extracts(counts))
 
     def _extracts(counts: ResourceCounts) -> Iterator[Any]:
+        tables = FlatTables(TABLE_COLUMNS["krs_extracts"], "krs")
         for path in new_files(landing_files(landing, KRS_PATTERNS), counts):
             rejects: list[Reject] = []
             officers: list[dict[str, Any]] = []
             for batch in formats.parse_krs(load_officers, officers)(path, rejects):
                 counts.rows += len(batch)
-                yield dlt.mark.with_hints(batch, extract_hints, create_table_variant=True)
+                converted = tables.table(batch)
+                yield dlt.mark.with_hints(
+                    batch if converted is None else converted,
+                    extract_hints,
+                    create_table_variant=True,
+                )
             if officers:
                 yield dlt.mark.with_hints(officers, officer_hints, create_table_variant=True)
             if rejects:

@@ -28,7 +28,9 @@ BODY_PROPERTIES = frozenset(
 
 def strip_bodies(item: dict[str, Any]) -> dict[str, Any]:
     properties = item.get("properties")
-    if isinstance(properties, dict) and BODY_PROPERTIES & properties.keys():
+    # isdisjoint looks up the four names; `BODY_PROPERTIES & keys` built a set of every
+    # property of every record (2 s of a 100 k-contact load).
+    if isinstance(properties, dict) and not properties.keys().isdisjoint(BODY_PROPERTIES):
         item = item | {
             "properties": {k: v for k, v in properties.items() if k not in BODY_PROPERTIES}
         }

@@ -37,7 +37,7 @@ import orjson
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from ingestion.common import SCHEMA_CONTRACT, Reject
+from ingestion.common import Reject
 
 _NAMING = NamingConvention()
 SEPARATOR = "__"
@@ -225,7 +225,6 @@ class ObjectTables:
             table_name=name,
             write_disposition="append",
             columns=NESTED_KEY_HINTS,
-            schema_contract=SCHEMA_CONTRACT,  # type: ignore[arg-type]
         )
 
 
