@@ -10,7 +10,7 @@ import shutil
 import threading
 import time
 import weakref
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -609,3 +609,43 @@ def test_items_are_freed_as_soon_as_dlt_has_written_them(tmp_path: Path) -> None
         gc.enable()
     assert summary.tables["events"] == 3000
     assert len(written) == 3 and alive == []
+
+
+def test_email_timestamps_are_exact_and_unusable_ones_are_quarantined(tmp_path: Path) -> None:
+    folder = tmp_path / "landing" / "email"
+    folder.mkdir(parents=True)
+    base = {"email": "a@example.com", "event": "open"}
+    future = int(time.time()) + 3 * 86_400
+    events = [
+        base | {"sg_event_id": "whole", "timestamp": 1_793_000_000},
+        base | {"sg_event_id": "fraction", "timestamp": 1_793_000_000.1234567},
+        base | {"sg_event_id": "future", "timestamp": future},
+        base | {"sg_event_id": "year-10000", "timestamp": 253_402_300_800},
+        base | {"sg_event_id": "huge", "timestamp": 10**18},
+        base | {"sg_event_id": "huge-float", "timestamp": 1e20},
+        base | {"sg_event_id": "text", "timestamp": "1793000000"},
+        base | {"sg_event_id": "bool", "timestamp": True},
+    ]
+    (folder / "sendgrid-events.json").write_text(json.dumps(events))
+    summary = _load(tmp_path / "landing", tmp_path / "wh", "email")
+    assert summary.rows == 2
+    assert _query(
+        tmp_path / "wh",
+        "select sg_event_id, epoch_us(timestamp) from raw_email.events order by 1",
+    ) == [("fraction", 1_793_000_000_123_457), ("whole", 1_793_000_000_000_000)]
+    reasons = dict(
+        _query(
+            tmp_path / "wh",
+            "select json_extract_string(raw_payload, '$.sg_event_id'), reason "
+            "from raw_email.quarantine",
+        )
+    )
+    moment = datetime.fromtimestamp(future, UTC).isoformat()
+    assert reasons == {
+        "future": f"timestamp in the future: {moment}",
+        "year-10000": "invalid timestamp: 253402300800",
+        "huge": f"invalid timestamp: {10**18}",
+        "huge-float": "invalid timestamp: 1e+20",
+        "text": "invalid timestamp: '1793000000'",
+        "bool": "invalid timestamp: True",
+    }

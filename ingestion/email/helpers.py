@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
-from ingestion.common import ColumnBatches, LandingFile, Reject, is_future
+from ingestion.common import ColumnBatches, LandingFile, Reject, future_cutoff
 from ingestion.email.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
@@ -72,43 +72,65 @@ def _int(value: Any) -> int | None:
         return None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Whole seconds that datetime can hold (years 1 to 9999).
+_FIRST_SECOND = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds())
+_LAST_SECOND = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds())
+
+
+def _micros(seconds: Any) -> int | None:
+    """A webhook ``timestamp`` (Unix seconds) as microseconds since the epoch, or None
+    when it is not a number of seconds a datetime can hold. Whole seconds, which SendGrid
+    sends, are exact integer arithmetic; fractions are rounded as ``datetime`` does."""
+    if type(seconds) is int:
+        return seconds * 1_000_000 if _FIRST_SECOND <= seconds <= _LAST_SECOND else None
+    if type(seconds) is not float:
+        return None
+    try:
+        return (datetime.fromtimestamp(seconds, UTC) - _EPOCH) // _MICROSECOND
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     batches = ColumnBatches(EVENT_SCHEMA, BATCH_ROWS)
+    columns = batches.columns
+    name = path.name
+    # One cutoff per file, in the microseconds the timestamp column holds.
+    cutoff = (future_cutoff() - _EPOCH) // _MICROSECOND
     for position, event, raw in _items(path, rejects):
         reason = _check(event)
-        moment = None
+        micros = None
         if reason is None:
             seconds = event.get("timestamp")
-            if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            micros = _micros(seconds)
+            if micros is None:
                 reason = f"invalid timestamp: {seconds!r}"
-            else:
-                moment = datetime.fromtimestamp(seconds, UTC)
-                if is_future(moment):
-                    reason = f"timestamp in the future: {moment.isoformat()}"
+            elif micros > cutoff:
+                moment = _EPOCH + micros * _MICROSECOND
+                reason = f"timestamp in the future: {moment.isoformat()}"
         if reason is not None:
             payload = raw if raw is not None else orjson.dumps(event)
-            rejects.append(Reject(RESOURCE, path.name, position, reason, payload))
+            rejects.append(Reject(RESOURCE, name, position, reason, payload))
             continue
         machine_open = event.get("sg_machine_open")
-        values = {
-            "sg_event_id": str(event["sg_event_id"]),
-            "sg_message_id": event.get("sg_message_id"),
-            "smtp_id": event.get("smtp-id"),
-            "event": event["event"],
-            "email": str(event["email"]),
-            "timestamp": moment,
-            "categories": _categories(event.get("category")),
-            "url": event.get("url"),
-            "reason": event.get("reason"),
-            "status": event.get("status"),
-            "bounce_type": event.get("type"),
-            "asm_group_id": _int(event.get("asm_group_id")),
-            "is_machine_open": machine_open if isinstance(machine_open, bool) else None,
-            "useragent": event.get("useragent"),
-            "source_file": path.name,
-            "source_line": position,
-        }
-        for name, value in values.items():
-            batches.columns[name].append(value)
+        get = event.get
+        columns["sg_event_id"].append(str(event["sg_event_id"]))
+        columns["sg_message_id"].append(get("sg_message_id"))
+        columns["smtp_id"].append(get("smtp-id"))
+        columns["event"].append(event["event"])
+        columns["email"].append(str(event["email"]))
+        columns["timestamp"].append(micros)
+        columns["categories"].append(_categories(get("category")))
+        columns["url"].append(get("url"))
+        columns["reason"].append(get("reason"))
+        columns["status"].append(get("status"))
+        columns["bounce_type"].append(get("type"))
+        columns["asm_group_id"].append(_int(get("asm_group_id")))
+        columns["is_machine_open"].append(machine_open if isinstance(machine_open, bool) else None)
+        columns["useragent"].append(get("useragent"))
+        columns["source_file"].append(name)
+        columns["source_line"].append(position)
         yield from batches.row_done()
     yield from batches.rest()
