@@ -223,29 +223,35 @@ def _run_source(
     if suppression is None:
         suppression = Suppression.load(database)
     apply_to_source(source, suppression)
-    if pipeline.has_pending_data:
-        # A previous run died after extracting: finish its packages first, because
-        # run() with pending packages completes them and extracts nothing new.
-        pipeline.run()
-    # The contract holds for every table of the source (see common.SCHEMA_CONTRACT). Set
-    # on the source's schema, not through run(schema_contract=…), which also copies it
-    # into every resource's hints and so into the validation of every item.
-    source.schema_contract = SCHEMA_CONTRACT
-    pipeline.run(source, loader_file_format="parquet")
-    if spec.prunes_nested:
-        with pipeline.sql_client() as client:
-            drop_orphans(client.execute_sql, spec.dataset)
-    trace = pipeline.last_trace
-    normalized = trace.last_normalize_info if trace else None
-    row_counts = dict(normalized.row_counts) if normalized else {}
-    keyed_appends = appended_with_key(pipeline.default_schema)
-    if keyed_appends:
-        with pipeline.sql_client() as client:
-            for table, key, order in keyed_appends:
-                dropped = drop_duplicates(client.execute_sql, spec.dataset, table, key, order)
-                # Rows loaded are rows kept: a re-delivered event is not loaded again.
-                if table in row_counts:
-                    row_counts[table] = max(row_counts[table] - dropped, 0)
+    # One connection to the warehouse is held for the whole run. dlt opens one per load
+    # job and closes it after; when the last one closes, DuckDB checkpoints the file (dlt
+    # turns on checkpoint_on_shutdown) and the next job opens it again. Held open, the
+    # jobs share one open database and the file is checkpointed once, at the end: at M
+    # the CRM's load took 1.7 s instead of 3.6 s, the registry's 0.5 s instead of 1.2 s.
+    with pipeline.sql_client():
+        if pipeline.has_pending_data:
+            # A previous run died after extracting: finish its packages first, because
+            # run() with pending packages completes them and extracts nothing new.
+            pipeline.run()
+        # The contract holds for every table of the source (see common.SCHEMA_CONTRACT). Set
+        # on the source's schema, not through run(schema_contract=…), which also copies it
+        # into every resource's hints and so into the validation of every item.
+        source.schema_contract = SCHEMA_CONTRACT
+        pipeline.run(source, loader_file_format="parquet")
+        if spec.prunes_nested:
+            with pipeline.sql_client() as client:
+                drop_orphans(client.execute_sql, spec.dataset)
+        trace = pipeline.last_trace
+        normalized = trace.last_normalize_info if trace else None
+        row_counts = dict(normalized.row_counts) if normalized else {}
+        keyed_appends = appended_with_key(pipeline.default_schema)
+        if keyed_appends:
+            with pipeline.sql_client() as client:
+                for table, key, order in keyed_appends:
+                    dropped = drop_duplicates(client.execute_sql, spec.dataset, table, key, order)
+                    # Rows loaded are rows kept: a re-delivered event is not loaded again.
+                    if table in row_counts:
+                        row_counts[table] = max(row_counts[table] - dropped, 0)
     return SourceSummary(
         system=spec.system,
         dataset=spec.dataset,

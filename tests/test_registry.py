@@ -4,6 +4,7 @@ VAT White List client against a local fake of the Ministry of Finance API."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from datetime import date
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -282,3 +284,32 @@ def test_a_column_that_changes_its_data_type_stops_the_load(tmp_path: Path) -> N
         _run(registry_files(folder), tmp_path)
     assert "employees_exact" in str(failure.value) and "freeze" in str(failure.value)
     assert _query(tmp_path, "select count(*) from raw_company_registry.firmographics") == [(1,)]
+
+
+def test_a_run_keeps_the_warehouse_file_open_between_its_load_jobs(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt connects for each phase and load job and closes after; when the last
+    connection closes, DuckDB checkpoints and closes the file, and the next connection
+    opens it again. run_source holds one connection for the whole run, so every later
+    connection finds the file already open (one open, one checkpoint)."""
+    database = (tmp_path / "w.duckdb").resolve()
+    already_open: list[bool] = []
+    connect = duckdb.connect
+
+    def file_is_open() -> bool:
+        fds = Path("/proc/self/fd")
+        return any(os.path.realpath(fd) == str(database) for fd in (str(f) for f in fds.iterdir()))
+
+    def watching_connect(database: Any = ":memory:", *args: Any, **kwargs: Any) -> Any:
+        if Path(str(database)).resolve() == (tmp_path / "w.duckdb").resolve():
+            already_open.append(file_is_open())
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", watching_connect)
+    summary = _run(registry_files(registry), tmp_path)
+    assert len(summary.tables) >= 7
+    # A new warehouse (no suppression list to read): the held connection opens the file,
+    # and every connection of dlt's phases and load jobs after it meets the open file.
+    assert already_open[0] is False and len(already_open) > 3
+    assert all(already_open[1:]), already_open
