@@ -126,6 +126,24 @@ def _repeat(times: int, step: Callable[[int], dict[str, Any]]) -> dict[str, Any]
     return summarise([step(n) for n in range(times)])
 
 
+def _alternate(
+    steps: dict[str, dict[str, Any]],
+    times: int,
+    *named: tuple[str, Callable[[int], dict[str, Any]]],
+) -> None:
+    """Run the two steps of a ratio in turn, ``times`` rounds (a, b, a, b, …) rather
+    than each ``times`` in a row, so that the runs a ratio compares were taken moments
+    apart: a neighbour that slows the machine for a minute moves both sides alike. At M
+    the web ingest measured 1.30x read_json with each step repeated in a row and 1.23-1.26x
+    in alternating pairs on the same files, minutes later. Each step's summary is
+    updated after every run, so a failed step keeps what was measured before it."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in named}
+    for n in range(times):
+        for name, step in named:
+            runs[name].append(step(n))
+            steps[name] = summarise(runs[name])
+
+
 def _fresh(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
@@ -310,8 +328,9 @@ def _time_steps(
             target = _fresh(work / f"anchor{suffix}{n}") / "a.duckdb"
             return measure([sys.executable, "-m", "bench.anchor", str(landing), str(target)])
 
-        steps[f"ingest{suffix}"] = _repeat(repeat, ingest_step)
-        steps[f"duckdb_reader{suffix}"] = _repeat(repeat, anchor_step)
+        _alternate(
+            steps, repeat, (f"ingest{suffix}", ingest_step), (f"duckdb_reader{suffix}", anchor_step)
+        )
 
     # 2. dbt build vs the compiled SQL, both from the same seeded copy of the raw data.
     if "dbt" in groups:
@@ -373,20 +392,14 @@ def _time_dbt(
         command = [dbt_executable(), *dbt_args, "--project-dir", str(DBT_PROJECT_DIR)]
         return measure(command, env=dbt_env(target, AS_OF))
 
-    steps["dbt_build"] = _repeat(repeat, dbt_step)
     manifest = work / "dbt" / "dbt_target" / "manifest.json"
-    steps["raw_sql"] = _repeat(
-        repeat,
-        lambda n: measure(
-            [
-                sys.executable,
-                "-m",
-                "bench.rawsql",
-                str(manifest),
-                str(_copy_warehouse(seeded, work / f"raw{n}").database),
-            ]
-        ),
-    )
+
+    def raw_sql_step(n: int) -> dict[str, Any]:
+        # The manifest of the parse at work/dbt (above), which the dbt builds keep.
+        raw = _copy_warehouse(seeded, work / f"raw{n}").database
+        return measure([sys.executable, "-m", "bench.rawsql", str(manifest), str(raw)])
+
+    _alternate(steps, repeat, ("dbt_build", dbt_step), ("raw_sql", raw_sql_step))
 
 
 def ratios_of(steps: dict[str, dict[str, Any]]) -> dict[str, float]:

@@ -248,3 +248,19 @@ def test_a_failed_step_still_reports_what_was_measured(tmp_path: Path, monkeypat
     assert report["failed"].startswith("benchmark step failed (exit 5): anchor")
     text = (tmp_path / "results" / "bench-XS.md").read_text()
     assert "**Stopped by a failed step:** benchmark step failed (exit 5): anchor" in text
+
+
+def test_the_two_steps_of_a_ratio_run_in_turn(tmp_path: Path, monkeypatch):
+    """ingest, reader, ingest, reader: the runs a ratio compares are taken moments apart,
+    so a machine that slows down for a while moves both sides alike."""
+    order: list[str] = []
+
+    def recording(command: list[str], env: dict[str, str] | None = None) -> dict:
+        order.append("reader" if "bench.anchor" in command else "ingest")
+        return {"seconds": 2.0 if order[-1] == "ingest" else 1.0, "peak_rss_mb": 10.0}
+
+    monkeypatch.setattr(core, "measure", recording)
+    report = core.run_bench("XS", 3, tmp_path / "work", tmp_path / "results", groups=("web",))
+    assert order == ["ingest", "reader"] * 3
+    assert report["steps"]["ingest_web"]["runs"] == 3
+    assert report["ratios"]["web_ingest_vs_duckdb_reader"]["value"] == 2.0
