@@ -394,10 +394,6 @@ def future_cutoff() -> datetime:
     return datetime.now(UTC) + FUTURE_TOLERANCE
 
 
-def is_future(moment: datetime) -> bool:
-    return moment > future_cutoff()
-
-
 def drop_orphans(execute: Callable[[str], Any], dataset: str) -> dict[str, int]:
     """Delete nested rows whose root row is gone; rows deleted per table.
 
