@@ -7,6 +7,7 @@ dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import queue
 import secrets
@@ -186,7 +187,9 @@ class LandingFile:
 LINE_CHUNK_BYTES = 32 * 1024 * 1024
 
 
-def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Iterator[pa.Table]:
+def line_chunks(
+    path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES, *, replace_bad_utf8: bool = True
+) -> Iterator[pa.Table]:
     """Stream a text file as Arrow tables of (``line_number``, ``line``), a chunk at a time.
 
     Lines are cut at the file's own newline bytes, never split across chunks, and keep
@@ -194,7 +197,9 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
     are views on the bytes read (no Python string per line) and keep their line ending,
     which JSON parsers treat as whitespace. Memory stays at about two chunks whatever the
     file size. A chunk that is not valid UTF-8 is decoded with replacement characters, so
-    its bad lines fail their parse with the replaced text as evidence.
+    its bad lines fail their parse with the replaced text as evidence; with
+    ``replace_bad_utf8=False`` its ``line`` column holds the lines' bytes instead (binary),
+    for a caller that judges such lines itself.
 
     A caller that lets go of a chunk before asking for the next one (no table, array or
     view of it left) gets the next chunk in the same memory: fresh memory costs a page
@@ -218,7 +223,11 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
                 if cut == 0:  # no line ends in the buffer yet: read on
                     kept = end
                     continue
-                chunk = [_numbered_lines(memoryview(buffer)[:cut], first_line, newlines)]
+                chunk = [
+                    _numbered_lines(
+                        memoryview(buffer)[:cut], first_line, newlines, replace_bad_utf8
+                    )
+                ]
                 first_line += chunk[0].num_rows
                 # Popped as it is yielded: this frame keeps no reference to the chunk.
                 yield chunk.pop()
@@ -276,8 +285,10 @@ def _read_into(handle: Any, view: memoryview) -> int:
     return filled
 
 
-def _numbered_lines(data: memoryview, first_line: int, newlines: np.ndarray) -> pa.Table:
-    lines = _lines_array(data, newlines)
+def _numbered_lines(
+    data: memoryview, first_line: int, newlines: np.ndarray, replace_bad_utf8: bool = True
+) -> pa.Table:
+    lines = _lines_array(data, newlines, replace_bad_utf8)
     numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
     return pa.table({"line_number": pa.array(numbers), "line": lines})
 
@@ -310,9 +321,11 @@ def without_rows(table: pa.Table, dropped: pa.Array) -> pa.Table:
     return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
 
 
-def _lines_array(data: memoryview, newlines: np.ndarray) -> pa.Array:
+def _lines_array(data: memoryview, newlines: np.ndarray, replace_bad_utf8: bool = True) -> pa.Array:
     """The lines of ``data`` (each with its newline) as an Arrow string array;
-    ``newlines`` is scratch space of at least ``len(data)`` booleans."""
+    ``newlines`` is scratch space of at least ``len(data)`` booleans. Not valid UTF-8:
+    decoded with replacement characters, or (``replace_bad_utf8=False``) a binary array
+    of the lines' bytes, copied out of ``data``."""
     found = newlines[: len(data)]
     np.equal(np.frombuffer(data, dtype=np.uint8), ord("\n"), out=found)
     ends = np.flatnonzero(found) + 1
@@ -323,6 +336,12 @@ def _lines_array(data: memoryview, newlines: np.ndarray) -> pa.Array:
     try:
         lines.validate(full=True)  # UTF-8 check, in C++
     except pa.ArrowInvalid:
+        if not replace_bad_utf8:
+            raw = bytes(data)
+            return pa.array(
+                [raw[start:end] for start, end in itertools.pairwise(offsets)],
+                type=pa.large_binary(),
+            )
         text = bytes(data).decode("utf-8", "replace").split("\n")
         lines = pa.array(
             [line + "\n" for line in text[:-1]] + ([text[-1]] if text[-1] else []),
@@ -760,22 +779,47 @@ def parse_json_objects(
     ``numbered`` yields ``(line or position, object)`` pairs, for rejects found later."""
 
     def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[Any]]:
-        checked = _checked(path, rejects)
+        found = _objects(path, resource, rejects)
+        checked = checked_objects(found, resource, path.name, check, clean, rejects)
         yield from batched(checked if numbered else (item for _, item in checked))
 
-    def _checked(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any]]:
-        for position, item, raw in _objects(path, resource, rejects):
-            if clean is not None and isinstance(item, dict):
-                item = clean(item)
-                raw = None
-            reason = "not a JSON object" if not isinstance(item, dict) else check(item)
-            if reason is not None:
-                payload = raw if raw is not None else orjson.dumps(item)
-                rejects.append(Reject(resource, path.name, position, reason, payload))
-                continue
-            yield position, item
-
     return parse
+
+
+def checked_objects(
+    found: Iterable[tuple[int, Any, bytes | None]],
+    resource: str,
+    origin: str,
+    check: Check,
+    clean: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    rejects: list[Reject],
+) -> Iterator[tuple[int, Any]]:
+    """``(position, object)`` of the parsed ``(position, value, raw line)`` that are
+    objects passing ``check`` (after ``clean``); the others go to ``rejects``."""
+    for position, item, raw in found:
+        if clean is not None and isinstance(item, dict):
+            item = clean(item)
+            raw = None
+        reason = "not a JSON object" if not isinstance(item, dict) else check(item)
+        if reason is not None:
+            payload = raw if raw is not None else orjson.dumps(item)
+            rejects.append(Reject(resource, origin, position, reason, payload))
+            continue
+        yield position, item
+
+
+def json_lines(
+    lines: Iterable[tuple[int, bytes]], resource: str, origin: str, rejects: list[Reject]
+) -> Iterator[tuple[int, Any, bytes | None]]:
+    """``(line number, value, None)`` of numbered JSON lines; blank lines are skipped and
+    malformed ones go to ``rejects`` with the parser's message."""
+    for line_number, raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            yield line_number, orjson.loads(raw), None
+        except orjson.JSONDecodeError as error:
+            rejects.append(Reject(resource, origin, line_number, f"malformed JSON: {error}", raw))
 
 
 def _objects(
@@ -792,12 +836,4 @@ def _objects(
             yield position, item, None
         return
     with path.open("rb") as handle:
-        for line_number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                yield line_number, orjson.loads(raw), None
-            except orjson.JSONDecodeError as error:
-                rejects.append(
-                    Reject(resource, path.name, line_number, f"malformed JSON: {error}", raw)
-                )
+        yield from json_lines(enumerate(handle, start=1), resource, path.name, rejects)

@@ -99,3 +99,13 @@ def test_mixed_scalar_types_in_one_column_become_text() -> None:
     owners = [(1, {"id": "1", "userId": 9100}), (2, {"id": "2", "userId": "u-2"})]
     tables, _ = ObjectTables("owners").build(owners, "owners.jsonl")
     assert tables["owners"].column("user_id").to_pylist() == ["9100", "u-2"]
+
+
+def test_an_integer_beyond_64_bits_becomes_text_instead_of_stopping_the_load() -> None:
+    builder = ObjectTables("contacts", text_columns=("id",))
+    tables, rejects = builder.build(
+        [(1, {"id": "1", "big": 18446744073709551615}), (2, {"id": "2", "big": 1})],
+        "contacts.jsonl",
+    )
+    assert rejects == []
+    assert tables["contacts"].column("big").to_pylist() == ["18446744073709551615", "1"]

@@ -23,7 +23,11 @@ from ingestion.common import (
     LoadCounters,
     Reject,
     ResourceCounts,
+    batched,
+    checked_objects,
+    json_lines,
     landing_files,
+    line_chunks,
     new_files,
     parse_json_objects,
     quarantine_arrow,
@@ -42,6 +46,7 @@ from ingestion.crm.settings import (
     PROPERTIES,
     SOURCE_NAME,
 )
+from ingestion.crm.sql import SqlObjectTables
 from ingestion.crm.tables import ROOT_KEY_HINTS, ObjectTables
 from ingestion.suppression import Suppression
 
@@ -89,6 +94,13 @@ class ObjectWriter:
             self.counts.rows += tables[self.table].num_rows
         yield from self.objects.items(tables, self.hints)
 
+    def tables(self, tables: dict[str, Any]) -> Iterator[Any]:
+        """Tables built elsewhere (``sql.SqlObjectTables``, erased people already left
+        out) on their way to dlt."""
+        if self.counts_rows and self.table in tables:
+            self.counts.rows += tables[self.table].num_rows
+        yield from self.objects.items(tables, self.hints)
+
     def quarantine(self, rejects: list[Reject]) -> Iterator[Any]:
         if rejects:
             self.counts.quarantined += len(rejects)
@@ -127,9 +139,32 @@ def _file_resource(
     def _load_files(writer: ObjectWriter, counts: ResourceCounts) -> Iterator[Any]:
         for path in new_files(landing_files(folder, patterns), counts):
             rejects: list[Reject] = []
-            for page in parse(path, rejects):
-                yield from writer.items(page, path.name, rejects)
+            if path.suffix == ".jsonl":
+                yield from _json_lines(path, writer, rejects)
+            else:
+                for page in parse(path, rejects):
+                    yield from writer.items(page, path.name, rejects)
             yield from writer.quarantine(rejects)
+
+    def _json_lines(
+        path: LandingFile, writer: ObjectWriter, rejects: list[Reject]
+    ) -> Iterator[Any]:
+        """JSON lines: DuckDB turns the records it can into tables (``sql``); the other
+        lines take the Python way, with their exact reject reasons."""
+        tables = SqlObjectTables(writer.objects, key, writer.suppression)
+        try:
+            for lines in line_chunks(path, replace_bad_utf8=False):
+                taken, rest = tables.chunk(lines)
+                del lines  # line_chunks reads the next chunk into the same memory
+                yield from writer.tables(taken)
+                found = json_lines(rest, name, path.name, rejects)
+                records = checked_objects(
+                    found, name, path.name, requires(key), strip_bodies, rejects
+                )
+                for page in batched(records):
+                    yield from writer.items(page, path.name, rejects)
+        finally:
+            tables.close()
 
     return dlt.resource(load_files, name=name)
 

@@ -60,7 +60,7 @@ NESTED_KEY_HINTS: dict[str, Any] = {
     ROW_KEY: {"data_type": "text", "nullable": False, "unique": True},
 }
 _KEY_TYPES = {ROW_KEY: pa.string(), PARENT_KEY: pa.string(), ROOT_KEY: pa.string()}
-_TIMESTAMP = pa.timestamp("us", tz="UTC")
+TIMESTAMP = pa.timestamp("us", tz="UTC")
 _REQUIRED = frozenset({ROW_KEY, PARENT_KEY, ROOT_KEY, LIST_INDEX})
 
 
@@ -99,11 +99,18 @@ class ObjectTables:
         # (prefix, key) -> (column name, is an instant): names are normalized once a run.
         self._paths: dict[tuple[str, str], tuple[str, bool]] = {}
 
+    def reserve(self, count: int) -> tuple[str, int]:
+        """Row keys for ``count`` root rows built elsewhere (``sql.SqlObjectTables``): the
+        prefix and the first counter value; the rows take the next ``count`` values."""
+        first = self._counter
+        self._counter += count
+        return self._prefix, first
+
     def _path(self, prefix: str, key: str) -> tuple[str, bool]:
         path = self._paths.get((prefix, key))
         if path is None:
             name = prefix + normalize_name(key)
-            path = self._paths[(prefix, key)] = (name, _is_instant(name))
+            path = self._paths[(prefix, key)] = (name, is_instant(name))
         return path
 
     def build(
@@ -200,13 +207,13 @@ class ObjectTables:
         )
         if is_text or name == "id":
             return pa.array([_text(v) for v in values], type=pa.string())
-        if _is_instant(name):
-            return pa.array(values, type=_TIMESTAMP)
+        if is_instant(name):
+            return pa.array(values, type=TIMESTAMP)
         if all(v is None for v in values):
             return None  # as dlt: no column from values that are all empty
         try:
             return pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # Overflow: beyond int64
             return pa.array([_text(v) for v in values], type=pa.string())
 
     def items(self, tables: dict[str, pa.Table], root_hints: Any) -> Iterator[Any]:
@@ -228,7 +235,7 @@ class ObjectTables:
         )
 
 
-def _is_instant(name: str) -> bool:
+def is_instant(name: str) -> bool:
     return not name.startswith(PROPERTIES_PREFIX) and name.rpartition(SEPARATOR)[2] in (
         TIMESTAMP_FIELDS
     )
