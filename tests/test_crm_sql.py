@@ -232,6 +232,7 @@ def test_edge_records_take_the_way_that_reads_them_exactly(tmp_path: Path) -> No
         {"created_at": "2026-05-09T00:56:06Z"},  # two keys, one dlt name
         {"archivedAt": 17},  # an instant that is a number
         {"big": 18446744073709551615},  # beyond a 64-bit integer
+        {"_dlt_id": "mine"},  # a key that is a row-key column
     ],
 )
 def test_a_chunk_of_a_shape_sql_does_not_reproduce_takes_the_python_way(

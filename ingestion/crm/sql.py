@@ -24,13 +24,14 @@ A whole chunk takes the Python way when its shape is one the plan does not repro
 mixed JSON types in one leaf, a number or boolean where text is expected, lists of
 lists, fractions, two keys with one dlt name, or any DuckDB error.
 
-One difference remains: an object that repeats a key keeps the first value here and the
-last in the Python way (JSON leaves repeated keys undefined; HubSpot does not send them).
+Two differences remain: an object that repeats a key keeps the first value here and the
+last in the Python way (JSON leaves repeated keys undefined; HubSpot does not send them);
+and a key that is present but empty in every record of a chunk can give an empty column
+here where the Python way, which sees a page of records, gives none (or the reverse).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +96,8 @@ class Level:
     leaves: list[Leaf] = field(default_factory=list)
     lists: list[tuple[tuple[str, ...], Level]] = field(default_factory=list)
     scalar: Leaf | None = None  # a list of scalars: its one column, ``value``
-    names: set[str] = field(default_factory=set)
+    # Names taken: a key that becomes a row-key column would overwrite it in Python.
+    names: set[str] = field(default_factory=lambda: set(_KEY_FIELDS))
 
     def claim(self, name: str) -> None:
         if name in self.names:
@@ -345,10 +347,10 @@ class SqlObjectTables:
         batches = lines.to_batches(max_chunksize=PARALLEL_ROWS)
         con.register("chunk", pa.Table.from_batches(batches, schema=lines.schema))
         try:
-            shape = self._shape()
-            if shape is None:
-                return {}, _raw(lines)
             try:
+                shape = self._shape()
+                if shape is None:
+                    return {}, _raw(lines)
                 plan = Plan(
                     shape,
                     self.objects.table,
@@ -360,14 +362,13 @@ class SqlObjectTables:
                 )
             except (Unsupported, duckdb.Error):
                 return {}, _raw(lines)
-            taken = con.execute(
+            left = con.execute(
                 "select line_number from chunk anti join roots using (line_number) "
                 "order by line_number"
             ).fetchall()
             first = lines["line_number"][0].as_py()
             column = lines["line"]
-            rest = [(n, column[n - first].as_py().encode()) for (n,) in taken]
-            return tables, rest
+            return tables, [(n, column[n - first].as_py().encode()) for (n,) in left]
         finally:
             con.execute("drop table if exists roots; drop table if exists shapes")
             con.unregister("chunk")
@@ -547,13 +548,3 @@ def _raw(lines: pa.Table) -> list[tuple[int, bytes]]:
     return [
         (n, v if isinstance(v, bytes) else v.encode()) for n, v in zip(numbers, values, strict=True)
     ]
-
-
-def sql_chunks(
-    tables: SqlObjectTables, chunks: Iterator[pa.Table]
-) -> Iterator[tuple[dict[str, pa.Table], list[tuple[int, bytes]]]]:
-    """``SqlObjectTables.chunk`` of each chunk, letting go of each before the next."""
-    for lines in chunks:
-        result = tables.chunk(lines)
-        del lines
-        yield result
