@@ -5,7 +5,9 @@
 -- banner) on any identity wins, also after contacts are merged; a new grant on the same
 -- identity lifts it. Consent is given for a purpose: a withdrawal on one channel of a
 -- purpose (e.g. "Sales outreach" by e-mail) also stops its other channels (phone) unless
--- that identity granted the purpose again later.
+-- that identity granted the purpose again later. Decisions of one identity at the same
+-- moment are ranked the cautious way: a withdrawal first, then a grant without a valid
+-- basis, then a valid grant (then the evidence id, so every build decides alike).
 with
 
 events as (
@@ -21,7 +23,11 @@ latest_per_identity as (
         *,
         row_number() over (
             partition by person_id, purpose, channel, identity_key
-            order by captured_at desc, case when status = 'withdrawn' then 0 else 1 end
+            order by
+                captured_at desc,
+                case when status = 'withdrawn' then 0 else 1 end,
+                case when is_valid_basis then 1 else 0 end,
+                evidence_id
         ) as decision_rank
 
     from events
@@ -47,7 +53,11 @@ latest_per_identity_and_purpose as (
         is_valid_basis,
         row_number() over (
             partition by person_id, purpose, identity_key
-            order by captured_at desc, case when status = 'withdrawn' then 0 else 1 end
+            order by
+                captured_at desc,
+                case when status = 'withdrawn' then 0 else 1 end,
+                case when is_valid_basis then 1 else 0 end,
+                evidence_id
         ) as decision_rank
 
     from decisions

@@ -1,6 +1,7 @@
 -- When each person had a valid basis for each purpose and channel: one row per period
 -- [valid_from, valid_to) in which every identity's latest decision was a grant on a valid
--- basis (the same rule as int_consent_current, applied at every decision moment). Scoring
+-- basis (the same rule as int_consent_current, ties included, applied at every decision
+-- moment). Scoring
 -- uses the profiling periods, so activity before consent or after a withdrawal is not
 -- scored.
 with
@@ -38,7 +39,11 @@ state_at_moment as (
             partition by
                 moments.person_id, moments.purpose, moments.channel, moments.moment,
                 events.identity_key
-            order by events.captured_at desc, case when events.status = 'withdrawn' then 0 else 1 end
+            order by
+                events.captured_at desc,
+                case when events.status = 'withdrawn' then 0 else 1 end,
+                case when events.is_valid_basis then 1 else 0 end,
+                events.evidence_id
         ) as decision_rank
 
     from moments
