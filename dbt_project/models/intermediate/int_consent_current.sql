@@ -25,9 +25,9 @@ latest_per_identity as (
             partition by person_id, purpose, channel, identity_key
             order by
                 captured_at desc,
-                case when status = 'withdrawn' then 0 else 1 end,
-                case when is_valid_basis then 1 else 0 end,
-                evidence_id
+                case when status = 'withdrawn' then 0 else 1 end asc,
+                case when is_valid_basis then 1 else 0 end asc,
+                evidence_id asc
         ) as decision_rank
 
     from events
@@ -55,9 +55,9 @@ latest_per_identity_and_purpose as (
             partition by person_id, purpose, identity_key
             order by
                 captured_at desc,
-                case when status = 'withdrawn' then 0 else 1 end,
-                case when is_valid_basis then 1 else 0 end,
-                evidence_id
+                case when status = 'withdrawn' then 0 else 1 end asc,
+                case when is_valid_basis then 1 else 0 end asc,
+                evidence_id asc
         ) as decision_rank
 
     from decisions

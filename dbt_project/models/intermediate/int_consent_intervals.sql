@@ -41,9 +41,9 @@ state_at_moment as (
                 events.identity_key
             order by
                 events.captured_at desc,
-                case when events.status = 'withdrawn' then 0 else 1 end,
-                case when events.is_valid_basis then 1 else 0 end,
-                events.evidence_id
+                case when events.status = 'withdrawn' then 0 else 1 end asc,
+                case when events.is_valid_basis then 1 else 0 end asc,
+                events.evidence_id asc
         ) as decision_rank
 
     from moments
