@@ -187,7 +187,13 @@ def test_crm_objects_merge_on_id_and_unnest_associations(landing: Path, tmp_path
     other["associations"] = {}
     update = "".join(json.dumps(c) + "\n" for c in (contact, other))
     (landing / "crm" / "contacts-update.jsonl").write_text(update)
-    _load(landing, warehouse, "crm")
+    second = _load(landing, warehouse, "crm")
+    # Only the new file is read: each object type remembers its files (resource state),
+    # also though dlt reads the object types side by side (parallelized resources).
+    assert second.resources["contacts"].files_read == 1
+    assert second.resources["contacts"].files_skipped == 1
+    others = [counts for name, counts in second.resources.items() if name != "contacts"]
+    assert others and all(c.files_read == 0 and c.files_skipped == 1 for c in others)
     assert _query(warehouse, "select count(*) from raw_crm.contacts") == [(len(lines) - 1,)]
     assert _query(
         warehouse,
