@@ -90,13 +90,11 @@ class ObjectWriter:
             records = self.suppression.records(self.table, records)
         tables, bad = self.objects.build(records, origin)
         rejects.extend(bad)
-        if self.counts_rows and self.table in tables:
-            self.counts.rows += tables[self.table].num_rows
-        yield from self.objects.items(tables, self.hints)
+        yield from self.tables(tables)
 
     def tables(self, tables: dict[str, Any]) -> Iterator[Any]:
-        """Tables built elsewhere (``sql.SqlObjectTables``, erased people already left
-        out) on their way to dlt."""
+        """Tables of this object type on their way to dlt, counted: built here (``items``)
+        or by DuckDB (``sql.SqlObjectTables``, erased people already left out)."""
         if self.counts_rows and self.table in tables:
             self.counts.rows += tables[self.table].num_rows
         yield from self.objects.items(tables, self.hints)
