@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ingestion.common import LandingFile, Reject, batched
+from ingestion.common import LandingFile, Reject, batched, json_lines
 from leadhouse import taxids
 
 
@@ -74,23 +74,15 @@ def _documents(
     """JSON documents in a file: one per line (.jsonl) or one/list per file (.json)."""
     if path.suffix == ".jsonl":
         with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    yield number, orjson.loads(raw)
-                except orjson.JSONDecodeError as error:
-                    rejects.append(
-                        Reject(resource, path.name, number, f"malformed JSON: {error}", raw)
-                    )
+            lines = json_lines(enumerate(handle, start=1), resource, path.name, rejects)
+            yield from ((number, document) for number, document, _ in lines)
         return
     try:
         parsed = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as error:
         rejects.append(Reject(resource, path.name, None, f"malformed JSON file: {error}", None))
         return
-    for number, document in enumerate(parsed if isinstance(parsed, list) else [parsed], start=1):
-        yield number, document
+    yield from enumerate(parsed if isinstance(parsed, list) else [parsed], start=1)
 
 
 # -- KRS OdpisAktualny ----------------------------------------------------------------------
