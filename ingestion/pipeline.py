@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 from dlt.common.schema.utils import get_columns_names_with_prop
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -28,6 +27,7 @@ from ingestion.common import (
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
 from ingestion.suppression import Suppression, apply_to_source
+from leadhouse.config import connect, duckdb_settings
 from leadhouse.runner import hold_point
 
 # Arrow items skip dlt's normalizer, which is where _dlt_load_id is normally added; lineage
@@ -152,8 +152,11 @@ def appended_with_key(schema: Any) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def make_pipeline(spec: SourceSpec, database: Path, pipelines_dir: Path) -> dlt.Pipeline:
+    # The warehouse's memory limit holds for the loads too (leadhouse.config).
     credentials = DuckDbCredentials(
-        str(database), local_config=dict(LOAD_SETTINGS) if spec.loads_unordered else None
+        str(database),
+        global_config=duckdb_settings(),
+        local_config=dict(LOAD_SETTINGS) if spec.loads_unordered else None,
     )
     return dlt.pipeline(
         pipeline_name=f"leadhouse_{spec.system}",
@@ -280,7 +283,7 @@ def nips_in_warehouse(database: Path) -> list[str]:
         ): "select nip from raw_company_registry.firmographics",
     }
     nips: set[str] = set()
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         present = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
         for table, sql in queries.items():
             if table in present:

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from leadhouse.config import connect
 
 SALT_ENV = "LEADHOUSE_SUPPRESSION_SALT"
 SALT_FILE = "suppression.salt"
@@ -71,7 +72,7 @@ class Suppression:
         salt = salt_for(database.parent)
         if not database.exists():
             return cls(salt)
-        with duckdb.connect(str(database), read_only=True) as con:
+        with connect(database, read_only=True) as con:
             present = con.execute(
                 "select 1 from duckdb_tables() "
                 "where schema_name = 'audit' and table_name = 'suppressed_identifiers'"

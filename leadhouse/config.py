@@ -15,13 +15,15 @@ DEFINITIONS_DIR = REPO_ROOT / "models"
 DEFAULT_DEFINITION = DEFINITIONS_DIR / "default.yml"
 LEAD_DEFINITION_SEEDS = DBT_PROJECT_DIR / "seeds" / "lead_definition"
 
-# DuckDB's memory limit for every connection Leadhouse opens on the warehouse: dbt's
-# (profiles.yml reads the same variable, with the same default), the checks', the
-# publish step's. DuckDB keeps blocks it has read cached up to its limit, and its own
-# default is 80 % of the machine's memory, so a step scanning the warehouse grows to
-# whatever the limit lets it. The limit covers DuckDB's buffers, not everything the
-# process holds: dbt's Python and DuckDB's untracked allocations come on top (about
-# 0.8 GB at the L benchmark), so 3 GB keeps a step under the 4 GB goal.
+# DuckDB's memory limit for every connection Leadhouse opens: on the warehouse dbt's
+# (profiles.yml reads the same variable, with the same default), the ingest's (dlt's
+# loads, the suppression list), the checks', the publish step's; and the ingest's
+# in-memory parsers (CRM objects and web events). DuckDB keeps blocks it has read cached
+# up to its limit, and its own default is 80 % of the machine's memory, so a step
+# scanning the warehouse grows to whatever the limit lets it. The limit covers DuckDB's
+# buffers, not everything the process holds: dbt's Python and DuckDB's untracked
+# allocations come on top (about 0.8 GB at the L benchmark), so 3 GB keeps a step under
+# the 4 GB goal.
 MEMORY_LIMIT_ENV = "LEADHOUSE_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
 
@@ -32,10 +34,16 @@ def duckdb_settings() -> dict[str, str]:
     return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
 
 
-def connect(database: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file with Leadhouse's DuckDB settings."""
-    config: dict[str, str | bool | int | float | list[str]] = {**duckdb_settings()}
-    return duckdb.connect(str(database), read_only=read_only, config=config)
+def connect(
+    database: Path | None, read_only: bool = False, **settings: str | int
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file with Leadhouse's DuckDB settings, or, with no
+    file, an in-memory database with them (the ingest's parsers); ``settings`` adds
+    others (``threads``)."""
+    config: dict[str, str | bool | int | float | list[str]] = {**duckdb_settings(), **settings}
+    return duckdb.connect(
+        ":memory:" if database is None else str(database), read_only=read_only, config=config
+    )
 
 
 def sqlalchemy_url(database: Path) -> str:

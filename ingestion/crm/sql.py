@@ -53,6 +53,7 @@ from ingestion.crm.tables import (
     normalize_name,
 )
 from ingestion.suppression import Suppression
+from leadhouse.config import connect
 
 # Instants the SQL way takes: ISO 8601 with date, time to the second, up to six decimals
 # and a zone, in ranges where DuckDB and Python's datetime.fromisoformat agree. Anything
@@ -329,7 +330,7 @@ class SqlObjectTables:
         self.objects = objects
         self.key = key
         self.suppression = suppression if suppression else None
-        self.con = duckdb.connect()
+        self.con = connect(None)
         self.con.execute("set TimeZone = 'UTC'")
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ingestion.common import LandingFile, Reject, future_cutoff, line_chunks, without_rows
 from ingestion.web_analytics.settings import BATCH_ROWS, DUCKDB_THREADS, EVENT_SCHEMA, EVENT_TYPES
+from leadhouse.config import connect
 
 RESOURCE = "events"
 # Rows per record batch handed to DuckDB: its unit of parallel work.
@@ -180,7 +181,7 @@ def _malformed_reason(line: str) -> str:
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     """Stream one file: Arrow tables of good events; bad records appended to ``rejects``."""
     params = {"future": future_cutoff(), "source_file": path.name}
-    with duckdb.connect(config={"threads": DUCKDB_THREADS}) as con:
+    with connect(None, threads=DUCKDB_THREADS) as con:
         con.execute("set TimeZone = 'UTC'")
         for lines in _lines(path):
             good = _parse_chunk(con, lines, params, path.name, rejects)
