@@ -25,19 +25,23 @@ SAMPLE_SECONDS = 0.2
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first, then the
+    parent's pid), or None when the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # ended while we looked
+        return None
+    # The command name may hold spaces and parentheses: fields follow the last ')'.
+    return stat.rsplit(")", 1)[1].split()
+
+
 def _processes() -> dict[int, tuple[int, int]]:
-    """Every process's (parent pid, resident KiB), read from /proc/<pid>/stat."""
+    """Every process's (parent pid, resident KiB)."""
     found: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # ended while we looked
-            continue
-        # The command name may hold spaces and parentheses: fields follow the last ')'.
-        fields = stat.rsplit(")", 1)[1].split()
-        found[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE_KB)
+        if entry.name.isdigit() and (fields := stat_fields(entry.name)) is not None:
+            found[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE_KB)
     return found
 
 
