@@ -25,8 +25,8 @@ def _digits(value: str) -> str | None:
 def _weighted_sum(digits: str, weights: tuple[int, ...]) -> int:
     # The bytes of ASCII digits are their values plus ord("0"): no int() per character,
     # which made the check digits a sixth of the company registry's ingest.
-    if len(digits) != len(weights):
-        raise ValueError(f"expected {len(weights)} digits, got {digits!r}")
+    if len(digits) != len(weights) or not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"expected {len(weights)} ASCII digits, got {digits!r}")
     return sum(map(operator.mul, digits.encode("ascii"), weights)) - _ZERO * sum(weights)
 
 

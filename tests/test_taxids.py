@@ -39,6 +39,26 @@ def test_regon_and_krs() -> None:
     assert not taxids.is_valid_krs("12345")
 
 
+@pytest.mark.parametrize(
+    ("check_digit", "body"),
+    [
+        (taxids.nip_check_digit, "52602502a"),
+        (taxids.nip_check_digit, "\uff15\uff12\uff16\uff10\uff12\uff15\uff10\uff12\uff17"),
+        (taxids.nip_check_digit, "52602502"),
+        (taxids.regon_check_digit, "1234567x"),
+        (taxids.regon_check_digit, "123-4567"),
+        (taxids.regon_check_digit, "1234567851234\u0667"),
+    ],
+)
+def test_check_digits_of_anything_but_the_right_number_of_ascii_digits_are_refused(
+    check_digit: object, body: str
+) -> None:
+    """The check-digit functions are public: given unchecked text they refuse it instead
+    of computing a digit from the characters' byte values (or failing to encode them)."""
+    with pytest.raises(ValueError, match="ASCII digits"):
+        check_digit(body)  # type: ignore[operator]
+
+
 def test_random_numbers_are_valid_and_corruption_is_detected() -> None:
     rng = random.Random(1)
     for _ in range(500):
