@@ -183,22 +183,31 @@ class LandingFile:
             return data
 
 
+# What Windows editors put before UTF-8 text; JSON parsers may ignore it at the start of
+# a document (RFC 8259, section 8.1), and so does every reader of landing files here.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """``data`` without a UTF-8 byte order mark at its start."""
+    return data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
+
+
 # Bytes read per step when a file is streamed line by line into Arrow.
 LINE_CHUNK_BYTES = 32 * 1024 * 1024
 
 
-def line_chunks(
-    path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES, *, replace_bad_utf8: bool = True
-) -> Iterator[pa.Table]:
+def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Iterator[pa.Table]:
     """Stream a text file as Arrow tables of (``line_number``, ``line``), a chunk at a time.
 
     Lines are cut at the file's own newline bytes, never split across chunks, and keep
     their numbers in the file, so rejects can point at the exact line. The Arrow strings
     are views on the bytes read (no Python string per line) and keep their line ending,
     which JSON parsers treat as whitespace. Memory stays at about two chunks whatever the
-    file size. A chunk that is not valid UTF-8 is decoded with replacement characters, so
-    its bad lines fail their parse with the replaced text as evidence; with
-    ``replace_bad_utf8=False`` its ``line`` column holds the lines' bytes instead (binary),
+    file size. A UTF-8 byte order mark at the start of the file is skipped (JSON allows a
+    parser to ignore it; editors on Windows write one). A chunk that is not valid UTF-8
+    has the lines' bytes in its ``line`` column instead (binary; ``utf8_lines`` turns it
+    into text and rejects),
     for a caller that judges such lines itself.
 
     A caller that lets go of a chunk before asking for the next one (no table, array or
@@ -217,17 +226,16 @@ def line_chunks(
                     newlines = np.empty(len(buffer), dtype=np.bool_)
                 read = _read_into(handle, memoryview(buffer)[kept:])
                 end = kept + read
+                if first_line == 1 and not kept and end >= 3 and buffer.startswith(UTF8_BOM):
+                    buffer = _moved(buffer, len(UTF8_BOM), end, size=len(buffer))
+                    end -= len(UTF8_BOM)
                 if not end:
                     return
                 cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
                 if cut == 0:  # no line ends in the buffer yet: read on
                     kept = end
                     continue
-                chunk = [
-                    _numbered_lines(
-                        memoryview(buffer)[:cut], first_line, newlines, replace_bad_utf8
-                    )
-                ]
+                chunk = [_numbered_lines(memoryview(buffer)[:cut], first_line, newlines)]
                 first_line += chunk[0].num_rows
                 # Popped as it is yielded: this frame keeps no reference to the chunk.
                 yield chunk.pop()
@@ -285,10 +293,8 @@ def _read_into(handle: Any, view: memoryview) -> int:
     return filled
 
 
-def _numbered_lines(
-    data: memoryview, first_line: int, newlines: np.ndarray, replace_bad_utf8: bool = True
-) -> pa.Table:
-    lines = _lines_array(data, newlines, replace_bad_utf8)
+def _numbered_lines(data: memoryview, first_line: int, newlines: np.ndarray) -> pa.Table:
+    lines = _lines_array(data, newlines)
     numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
     return pa.table({"line_number": pa.array(numbers), "line": lines})
 
@@ -321,11 +327,10 @@ def without_rows(table: pa.Table, dropped: pa.Array) -> pa.Table:
     return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
 
 
-def _lines_array(data: memoryview, newlines: np.ndarray, replace_bad_utf8: bool = True) -> pa.Array:
+def _lines_array(data: memoryview, newlines: np.ndarray) -> pa.Array:
     """The lines of ``data`` (each with its newline) as an Arrow string array;
-    ``newlines`` is scratch space of at least ``len(data)`` booleans. Not valid UTF-8:
-    decoded with replacement characters, or (``replace_bad_utf8=False``) a binary array
-    of the lines' bytes, copied out of ``data``."""
+    ``newlines`` is scratch space of at least ``len(data)`` booleans. Not valid UTF-8: a
+    binary array of the lines' bytes, copied out of ``data``."""
     found = newlines[: len(data)]
     np.equal(np.frombuffer(data, dtype=np.uint8), ord("\n"), out=found)
     ends = np.flatnonzero(found) + 1
@@ -336,18 +341,38 @@ def _lines_array(data: memoryview, newlines: np.ndarray, replace_bad_utf8: bool 
     try:
         lines.validate(full=True)  # UTF-8 check, in C++
     except pa.ArrowInvalid:
-        if not replace_bad_utf8:
-            raw = bytes(data)
-            return pa.array(
-                [raw[start:end] for start, end in itertools.pairwise(offsets)],
-                type=pa.large_binary(),
-            )
-        text = bytes(data).decode("utf-8", "replace").split("\n")
-        lines = pa.array(
-            [line + "\n" for line in text[:-1]] + ([text[-1]] if text[-1] else []),
-            type=pa.large_string(),
+        raw = bytes(data)
+        return pa.array(
+            [raw[start:end] for start, end in itertools.pairwise(offsets)],
+            type=pa.large_binary(),
         )
     return lines
+
+
+def not_utf8(raw: bytes) -> str | None:
+    """Why a line is not UTF-8 text (the first bad byte and where it is), or None."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text: byte 0x{raw[error.start]:02x} at position {error.start + 1}"
+    return None
+
+
+def utf8_lines(lines: pa.Table, resource: str, origin: str, rejects: list[Reject]) -> pa.Table:
+    """A chunk of ``line_chunks`` with text lines: a chunk that is not valid UTF-8 (its
+    lines are bytes) has each line that is not UTF-8 rejected and left blank, so line
+    numbers stay consecutive; the rest are decoded."""
+    if not pa.types.is_large_binary(lines.schema.field("line").type):
+        return lines
+    texts = []
+    for number, raw in zip(
+        lines["line_number"].to_pylist(), lines["line"].to_pylist(), strict=True
+    ):
+        reason = not_utf8(raw)
+        if reason:
+            rejects.append(Reject(resource, origin, number, reason, raw))
+        texts.append("" if reason else raw.decode("utf-8"))
+    return lines.set_column(1, "line", pa.array(texts, type=pa.large_string()))
 
 
 def landing_root(location: str | Path) -> tuple[AbstractFileSystem, str]:
@@ -814,12 +839,15 @@ def json_lines(
     """``(line number, value, None)`` of numbered JSON lines; blank lines are skipped and
     malformed ones go to ``rejects`` with the parser's message."""
     for line_number, raw in lines:
+        if line_number == 1:  # the start of the file
+            raw = without_bom(raw)
         if not raw.strip():
             continue
         try:
             yield line_number, orjson.loads(raw), None
         except orjson.JSONDecodeError as error:
-            rejects.append(Reject(resource, origin, line_number, f"malformed JSON: {error}", raw))
+            reason = not_utf8(raw) or f"malformed JSON: {error}"
+            rejects.append(Reject(resource, origin, line_number, reason, raw))
 
 
 def _objects(
@@ -827,7 +855,7 @@ def _objects(
 ) -> Iterator[tuple[int, Any, bytes | None]]:
     if path.suffix == ".json":
         try:
-            parsed = orjson.loads(path.read_bytes())
+            parsed = orjson.loads(without_bom(path.read_bytes()))
         except orjson.JSONDecodeError as error:
             rejects.append(Reject(resource, path.name, None, f"malformed JSON file: {error}", None))
             return

@@ -59,7 +59,7 @@ def _sql_way(
     sql = SqlObjectTables(builder, key, suppression)
     way = Way()
     try:
-        for lines in line_chunks(path, chunk_bytes=chunk_bytes, replace_bad_utf8=False):
+        for lines in line_chunks(path, chunk_bytes=chunk_bytes):
             taken, rest = sql.chunk(lines)
             if resource in taken:
                 way.taken += taken[resource].num_rows
@@ -247,7 +247,10 @@ def test_a_line_that_is_not_utf8_is_rejected_as_in_the_python_way(tmp_path: Path
     lines: list[Any] = [_contact(1), b'{"id": "2", "properties": {"email": "\xff@x.pl"}}']
     way = _compare(_file(tmp_path, "contacts.jsonl", lines), "contacts")
     assert way.taken == 0  # the chunk is not text: every line the Python way
-    assert any("malformed JSON" in r.reason for r in way.rejects)
+    position = lines[1].index(b"\xff") + 1
+    assert [(r.line_number, r.reason) for r in way.rejects] == [
+        (2, f"not UTF-8 text: byte 0xff at position {position}")
+    ]
 
 
 def test_erased_people_are_dropped_or_cut_as_in_the_python_way(tmp_path: Path) -> None:

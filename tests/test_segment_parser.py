@@ -150,15 +150,9 @@ def test_line_chunks_keep_lines_whole_and_numbered(
     assert [line.rstrip("\n") for _, line in got] == lines
 
 
-def test_line_chunks_replace_bytes_that_are_not_utf8(tmp_path: Path) -> None:
-    (tmp_path / "t.jsonl").write_bytes(b'{"a": 1}\n{"b": "\xff"}\n')
-    (chunk,) = line_chunks(_file(tmp_path, "t.jsonl"))
-    assert chunk["line"].to_pylist() == ['{"a": 1}\n', '{"b": "\ufffd"}\n']
-
-
-def test_line_chunks_can_keep_the_bytes_of_a_chunk_that_is_not_utf8(tmp_path: Path) -> None:
+def test_line_chunks_keep_the_bytes_of_a_chunk_that_is_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "t.jsonl").write_bytes(b'{"a": 1}\n{"b": "\xff"}\nlast\n')
-    (chunk,) = line_chunks(_file(tmp_path, "t.jsonl"), replace_bad_utf8=False)
+    (chunk,) = line_chunks(_file(tmp_path, "t.jsonl"))
     assert chunk["line"].to_pylist() == [b'{"a": 1}\n', b'{"b": "\xff"}\n', b"last\n"]
     assert chunk["line_number"].to_pylist() == [1, 2, 3]
 

@@ -16,6 +16,7 @@ Board members and officers are personal data: KRS representation is only loaded 
 from __future__ import annotations
 
 import csv
+import itertools
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -23,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from ingestion.common import LandingFile, Reject, batched, json_lines
+from ingestion.common import LandingFile, Reject, batched, json_lines, without_bom
 from leadhouse import taxids
 
 
@@ -78,7 +79,7 @@ def _documents(
             yield from ((number, document) for number, document, _ in lines)
         return
     try:
-        parsed = orjson.loads(path.read_bytes())
+        parsed = orjson.loads(without_bom(path.read_bytes()))
     except orjson.JSONDecodeError as error:
         rejects.append(Reject(resource, path.name, None, f"malformed JSON file: {error}", None))
         return
@@ -190,36 +191,50 @@ _BIR_FIELDS = {
 
 
 def parse_bir(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
-    try:
-        with path.open("rb") as handle:
-            root = ElementTree.parse(handle).getroot()
-    except ElementTree.ParseError as error:
-        rejects.append(Reject("regon_reports", path.name, None, f"malformed XML: {error}", None))
-        return
+    """REGON reports, one per ``dane`` element, read as the file streams in. A file that
+    is cut off or malformed part-way keeps the reports completed before the fault, and
+    the fault is quarantined with its line."""
 
     def rows() -> Iterator[dict[str, Any]]:
-        for number, element in enumerate(root.iter("dane"), start=1):
-            fields: dict[str, str | None] = {child.tag: _clean(child.text) for child in element}
-            row: dict[str, Any] = {column: None for column in set(_BIR_FIELDS.values())}
-            for tag, column in _BIR_FIELDS.items():
-                if fields.get(tag):
-                    row[column] = fields[tag]
-            row["regon"] = _digits(row["regon"])
-            row["nip"] = _digits(row["nip"])
-            reason: str | None
-            if fields.get("ErrorCode"):
-                reason = f"BIR error {fields['ErrorCode']}: {fields.get('ErrorMessagePl', '')}"
-            elif not row["regon"]:
-                reason = "missing REGON"
-            else:
-                reason = identifier_problem(row["nip"], row["regon"])
-            if reason:
-                payload = ElementTree.tostring(element, encoding="unicode")
-                rejects.append(Reject("regon_reports", path.name, number, reason, payload))
-                continue
-            yield row
+        number = 0
+        with path.open("rb") as handle:
+            try:
+                for _, element in ElementTree.iterparse(handle, events=("end",)):
+                    if element.tag != "dane":
+                        continue
+                    number += 1
+                    row, reason = _bir_row(element)
+                    if reason:
+                        payload = ElementTree.tostring(element, encoding="unicode")
+                        rejects.append(Reject("regon_reports", path.name, number, reason, payload))
+                    element.clear()  # read reports are not kept in memory
+                    if row is not None:
+                        yield row
+            except ElementTree.ParseError as error:
+                line = error.position[0] if error.position else None
+                reason = f"malformed XML: {error} (reports before it were read)"
+                rejects.append(Reject("regon_reports", path.name, line, reason, None))
 
     yield from batched(rows())
+
+
+def _bir_row(element: ElementTree.Element) -> tuple[dict[str, Any] | None, str | None]:
+    """A report's row, or why it is rejected."""
+    fields: dict[str, str | None] = {child.tag: _clean(child.text) for child in element}
+    row: dict[str, Any] = {column: None for column in set(_BIR_FIELDS.values())}
+    for tag, column in _BIR_FIELDS.items():
+        if fields.get(tag):
+            row[column] = fields[tag]
+    row["regon"] = _digits(row["regon"])
+    row["nip"] = _digits(row["nip"])
+    reason: str | None
+    if fields.get("ErrorCode"):
+        reason = f"BIR error {fields['ErrorCode']}: {fields.get('ErrorMessagePl', '')}"
+    elif not row["regon"]:
+        reason = "missing REGON"
+    else:
+        reason = identifier_problem(row["nip"], row["regon"])
+    return (None, reason) if reason else (row, None)
 
 
 # -- VAT White List -------------------------------------------------------------------------
@@ -332,26 +347,62 @@ def parse_companies_house(
 _FIRMOGRAPHIC_INTEGERS = ("share_capital_pln", "branches")
 
 
+def _readable(value: str) -> str:
+    """CSV text read with ``surrogateescape`` as Unicode text, bytes that are not UTF-8
+    as replacement characters."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _not_utf8(header: list[str], values: list[str]) -> str | None:
+    """Why a CSV record is not UTF-8 text (read with ``surrogateescape``), or None."""
+    for column, value in itertools.zip_longest(header, values, fillvalue=""):
+        for text, where in ((column, "the header"), (value, f"column {_readable(column)!r}")):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                byte = ord(text[error.start]) - 0xDC00
+                return f"not UTF-8 text: byte 0x{byte:02x} in {where}"
+    return None
+
+
 def parse_firmographics_csv(check: Any) -> Any:
+    """Purchased firmographics, one record per CSV row under a header row. A record with
+    more or fewer fields than the header (a shifted or cut-off row) or with bytes that
+    are not UTF-8 is quarantined with its line; the rest of the file loads."""
+
     def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
+        def reject(number: int, reason: str, payload: bytes) -> None:
+            rejects.append(Reject("purchased_firmographics", path.name, number, reason, payload))
+
         def rows() -> Iterator[dict[str, Any]]:
-            with path.open("r", encoding="utf-8-sig", newline="") as handle:
-                for number, raw in enumerate(csv.DictReader(handle), start=2):
+            # surrogateescape: a byte that is not UTF-8 fails its own record, not the file.
+            with path.open(
+                "r", encoding="utf-8-sig", errors="surrogateescape", newline=""
+            ) as handle:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                if header is None:
+                    return
+                previous = reader.line_num
+                for values in reader:
+                    # The record's first line (a quoted field may span lines).
+                    number, previous = previous + 1, reader.line_num
+                    if not values:
+                        continue  # a blank line
+                    problem = _not_utf8(header, values)
+                    if problem is None and len(values) != len(header):
+                        problem = f"{len(values)} fields where the header has {len(header)}"
+                    if problem:
+                        reject(number, problem, orjson.dumps([_readable(v) for v in values]))
+                        continue
+                    raw = dict(zip(header, values, strict=True))
                     record: dict[str, Any] = {k: _clean(v) for k, v in raw.items() if k}
                     try:
                         for column in _FIRMOGRAPHIC_INTEGERS:
                             if record.get(column) is not None:
                                 record[column] = int(record[column])
                     except ValueError as error:
-                        rejects.append(
-                            Reject(
-                                "purchased_firmographics",
-                                path.name,
-                                number,
-                                f"wrong type: {error}",
-                                orjson.dumps(raw),
-                            )
-                        )
+                        reject(number, f"wrong type: {error}", orjson.dumps(raw))
                         continue
                     if record.get("in_liquidation") is not None:
                         record["in_liquidation"] = record["in_liquidation"].lower() in (
@@ -362,15 +413,7 @@ def parse_firmographics_csv(check: Any) -> Any:
                         )
                     reason = check(record)
                     if reason:
-                        rejects.append(
-                            Reject(
-                                "purchased_firmographics",
-                                path.name,
-                                number,
-                                reason,
-                                orjson.dumps(raw),
-                            )
-                        )
+                        reject(number, reason, orjson.dumps(raw))
                         continue
                     yield record
 

@@ -151,7 +151,7 @@ def _file_resource(
         lines take the Python way, with their exact reject reasons."""
         tables = SqlObjectTables(writer.objects, key, writer.suppression)
         try:
-            for lines in line_chunks(path, replace_bad_utf8=False):
+            for lines in line_chunks(path):
                 taken, rest = tables.chunk(lines)
                 del lines  # line_chunks reads the next chunk into the same memory
                 yield from writer.tables(taken)

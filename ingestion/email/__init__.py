@@ -1,6 +1,7 @@
-"""SendGrid Event Webhook events from a landing folder, merged on ``sg_event_id``.
+"""SendGrid Event Webhook events from a landing folder, appended and then deduplicated on
+``sg_event_id`` (``common.drop_duplicates``: the first loaded copy stays).
 
-Webhook retries deliver the same event again; the merge key makes them harmless.
+Webhook retries deliver the same event again; the key makes them harmless.
 ``is_machine_open`` keeps SendGrid's ``sg_machine_open`` so scoring can ignore opens by
 privacy proxies and scanners.
 """

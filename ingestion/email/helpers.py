@@ -9,7 +9,14 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from ingestion.common import ColumnBatches, LandingFile, Reject, future_cutoff
+from ingestion.common import (
+    ColumnBatches,
+    LandingFile,
+    Reject,
+    future_cutoff,
+    not_utf8,
+    without_bom,
+)
 from ingestion.email.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 
 RESOURCE = "events"
@@ -21,7 +28,7 @@ def _items(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any,
     A whole-file parse is tried first. A file cut off mid-write is then read line by
     line: webhook batches put one event per line, so every complete event is kept.
     """
-    data = path.read_bytes()
+    data = without_bom(path.read_bytes())
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -41,9 +48,8 @@ def _items(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any,
         try:
             yield line_number, orjson.loads(text), raw
         except orjson.JSONDecodeError as error:
-            rejects.append(
-                Reject(RESOURCE, path.name, line_number, f"malformed JSON: {error}", raw)
-            )
+            reason = not_utf8(raw) or f"malformed JSON: {error}"
+            rejects.append(Reject(RESOURCE, path.name, line_number, reason, raw))
 
 
 def _check(event: Any) -> str | None:

@@ -17,7 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingestion.common import LandingFile, Reject, future_cutoff, line_chunks, without_rows
+from ingestion.common import (
+    LandingFile,
+    Reject,
+    future_cutoff,
+    line_chunks,
+    utf8_lines,
+    without_rows,
+)
 from ingestion.web_analytics.settings import BATCH_ROWS, DUCKDB_THREADS, EVENT_SCHEMA, EVENT_TYPES
 from leadhouse.config import connect
 
@@ -183,7 +190,10 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
     params = {"future": future_cutoff(), "source_file": path.name}
     with connect(None, threads=DUCKDB_THREADS) as con:
         con.execute("set TimeZone = 'UTC'")
-        for lines in _lines(path):
+        for chunk in _lines(path):
+            # A line that is not UTF-8 is rejected as such (rare: the chunk is then bytes).
+            lines = utf8_lines(chunk, RESOURCE, path.name, rejects)
+            del chunk
             good = _parse_chunk(con, lines, params, path.name, rejects)
             # Let go of the lines before the next chunk, so line_chunks can read it into
             # the same memory.

@@ -1,0 +1,187 @@
+"""Landing files as other tools write them: a byte order mark before the first record,
+bytes that are not UTF-8, CSV rows cut short or shifted, XML cut off part-way. Each bad
+record is quarantined with its reason and line; every good record loads."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingestion.common import UTF8_BOM
+from ingestion.company_registry import registry_files
+from ingestion.pipeline import load_sources
+from leadhouse import taxids
+from tests.conftest import query
+from tests.test_registry import _query, _run
+
+
+def _loaded(warehouse: Path, dataset: str) -> dict[str, int]:
+    """Rows per table of a raw dataset, and each quarantine reason with its count."""
+    database = warehouse / "w.duckdb"
+    tables = query(
+        database,
+        "select table_name from duckdb_tables() "
+        f"where schema_name = '{dataset}' and table_name not like '\\_dlt%' escape '\\'",
+    )
+    counts = {
+        table: query(database, f'select count(*) from {dataset}."{table}"')[0][0]
+        for (table,) in tables
+    }
+    if "quarantine" in counts:
+        for reason, n in query(
+            database, f"select reason, count(*) from {dataset}.quarantine group by reason"
+        ):
+            counts[f"quarantine: {reason}"] = n
+    return counts
+
+
+@pytest.mark.parametrize("system", ["crm", "web_analytics", "email", "company_registry"])
+def test_a_byte_order_mark_before_the_first_record_changes_nothing(
+    system: str, dataset: Path, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain"
+    marked = tmp_path / "marked"
+    shutil.copytree(dataset / system, plain / system)
+    shutil.copytree(dataset / system, marked / system)
+    files = sorted((marked / system).iterdir())
+    assert {f.suffix for f in files} <= {".json", ".jsonl", ".csv", ".xml"}
+    for path in files:
+        path.write_bytes(UTF8_BOM + path.read_bytes())
+
+    loaded = {}
+    for landing in (plain, marked):
+        warehouse = tmp_path / f"{landing.name}-warehouse"
+        load_sources(landing, warehouse / "w.duckdb", warehouse / "p", systems=(system,))
+        loaded[landing.name] = _loaded(warehouse, f"raw_{system}")
+    assert loaded["marked"] == loaded["plain"]
+    assert sum(n for table, n in loaded["plain"].items() if "quarantine" not in table) > 0
+
+
+@pytest.mark.parametrize(
+    ("system", "file", "table"),
+    [
+        ("crm", "contacts.jsonl", "contacts"),
+        ("web_analytics", "segment-events-0001.jsonl", "events"),
+        ("email", "sendgrid-events-0001.json", "events"),
+        ("company_registry", "firmographics.jsonl", "firmographics"),
+    ],
+)
+def test_a_record_that_is_not_utf8_is_quarantined_as_such(
+    system: str, file: str, table: str, dataset: Path, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain"
+    bad = tmp_path / "bad"
+    shutil.copytree(dataset / system, plain / system)
+    shutil.copytree(dataset / system, bad / system)
+    lines = (bad / system / file).read_bytes().split(b"\n")
+    line = 3  # a Latin-1 byte in its first string
+    position = lines[line - 1].index(b'"') + 2
+    lines[line - 1] = lines[line - 1][: position - 1] + b"\xe9" + lines[line - 1][position - 1 :]
+    (bad / system / file).write_bytes(b"\n".join(lines))
+
+    loaded = {}
+    for landing in (plain, bad):
+        warehouse = tmp_path / f"{landing.name}-warehouse"
+        load_sources(landing, warehouse / "w.duckdb", warehouse / "p", systems=(system,))
+        loaded[landing.name] = _loaded(warehouse, f"raw_{system}")
+    assert loaded["bad"].pop(table) == loaded["plain"].pop(table) - 1
+    reason = f"not UTF-8 text: byte 0xe9 at position {position}"
+    assert loaded["bad"].pop(f"quarantine: {reason}") == 1
+    assert loaded["bad"].pop("quarantine") == loaded["plain"].pop("quarantine", 0) + 1
+    if system == "crm":  # the contact's nested rows go with it
+        loaded["bad"] = {t: n for t, n in loaded["bad"].items() if not t.startswith("contacts__")}
+        loaded["plain"] = {
+            t: n for t, n in loaded["plain"].items() if not t.startswith("contacts__")
+        }
+    assert loaded["bad"] == loaded["plain"]
+    database = tmp_path / "bad-warehouse" / "w.duckdb"
+    ((number,),) = query(
+        database, f"select line_number from raw_{system}.quarantine where reason = '{reason}'"
+    )
+    assert number == line
+
+
+def _nips(count: int) -> list[str]:
+    """Distinct valid NIPs (a prefix whose check digit would be 10 has none)."""
+    found = []
+    for prefix in range(526_000_000, 526_001_000):
+        digit = taxids.nip_check_digit(str(prefix))
+        if digit is not None:
+            found.append(f"{prefix}{digit}")
+    return found[:count]
+
+
+HEADER = b"nip,name,headcount_band,revenue_band_pln,branches,www,as_of\n"
+
+
+def test_bad_csv_records_are_quarantined_and_the_rest_of_the_file_loads(tmp_path: Path) -> None:
+    nips = _nips(6)
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "firmographics-purchased.csv").write_bytes(
+        HEADER  # line 1
+        + f"{nips[0]},FIRST sp. z o.o.,10-49,2M-10M,1,first.pl,2026-09-22\n".encode()
+        + f"{nips[1]},Caf".encode()
+        + b"\xe9 Sp. z o.o.,10-49,2M-10M,1,cafe.pl,2026-09-22\n"  # Latin-1, not UTF-8
+        + f"{nips[2]},Cut off\n".encode()
+        + f"{nips[3]},Shifted, by a comma,10-49,2M-10M,1,s.pl,2026-09-22\n".encode()
+        + b"\n"  # line 6, blank
+        + f'{nips[4]},"Two\nlines S.A.",10-49,2M-10M,3,two.pl,2026-09-22\n'.encode()
+        + f"{nips[5]},ŁÓDŹ sp. z o.o.,10-49,2M-10M,1,lodz.pl,2026-09-22\n".encode()
+    )
+    summary = _run(registry_files(folder), tmp_path)
+
+    loaded = _query(
+        tmp_path, "select nip, name from raw_company_registry.purchased_firmographics order by 1"
+    )
+    assert loaded == [
+        (nips[0], "FIRST sp. z o.o."),
+        (nips[4], "Two\nlines S.A."),
+        (nips[5], "ŁÓDŹ sp. z o.o."),
+    ]
+    assert summary.tables["purchased_firmographics"] == 3
+    rejects = _query(
+        tmp_path,
+        "select line_number, reason, raw_payload from raw_company_registry.quarantine "
+        "order by line_number",
+    )
+    assert [(line, reason) for line, reason, _ in rejects] == [
+        (3, "not UTF-8 text: byte 0xe9 in column 'name'"),
+        (4, "2 fields where the header has 7"),
+        (5, "8 fields where the header has 7"),
+    ]
+    assert nips[1] in rejects[0][2] and "Caf\ufffd Sp. z o.o." in rejects[0][2]
+    assert "Cut off" in rejects[1][2] and "Shifted" in rejects[2][2]
+
+
+def test_a_bir_file_cut_off_part_way_keeps_the_reports_before_the_fault(
+    dataset: Path, tmp_path: Path
+) -> None:
+    whole = (dataset / "company_registry" / "bir-reports.xml").read_bytes()
+    # Cut inside a report half-way through: the reports before it are complete.
+    cut = whole.index(b"<dane>", len(whole) // 2) + len(b"<dane><praw")
+    loaded = {}
+    for name, data in (("whole", whole), ("cut", whole[:cut])):
+        folder = tmp_path / name / "landing"
+        folder.mkdir(parents=True)
+        (folder / "bir-reports.xml").write_bytes(data)
+        _run(registry_files(folder), tmp_path / name)
+        loaded[name] = {
+            regon
+            for (regon,) in _query(
+                tmp_path / name, "select regon from raw_company_registry.regon_reports"
+            )
+        }
+    before_cut = {m.decode() for m in re.findall(rb"<praw_regon9>(\d+)<", whole[:cut])}
+    assert loaded["cut"] == loaded["whole"] & before_cut
+    assert 0 < len(loaded["cut"]) < len(loaded["whole"])
+    (fault,) = _query(
+        tmp_path / "cut",
+        "select line_number, reason from raw_company_registry.quarantine "
+        "where reason like 'malformed XML%'",
+    )
+    assert fault[0] == whole[:cut].count(b"\n") + 1
+    assert fault[1].endswith("(reports before it were read)")
