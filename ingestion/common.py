@@ -7,12 +7,14 @@ dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import posixpath
 import queue
 import secrets
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -182,6 +184,25 @@ class LandingFile:
             data: bytes = handle.read()
             return data
 
+    def read_bytes_until_fault(self) -> tuple[bytes, Exception | None]:
+        """The file's bytes as far as they can be read, and the fault (``UNREADABLE``)
+        that stopped the reading early, if any (a ``.gz`` cut off mid-write)."""
+        parts: list[bytes] = []
+        with self.open("rb") as handle:
+            read = getattr(handle, "read1", handle.read)  # see _read_into
+            while True:
+                try:
+                    part = read(READ_BYTES)
+                except UNREADABLE as fault:
+                    return b"".join(parts), fault
+                if not part:
+                    return b"".join(parts), None
+                parts.append(part)
+
+
+# Bytes per read of ``LandingFile.read_bytes_until_fault``.
+READ_BYTES = 8 * 1024 * 1024
+
 
 # What Windows editors put before UTF-8 text; JSON parsers may ignore it at the start of
 # a document (RFC 8259, section 8.1), and so does every reader of landing files here.
@@ -204,11 +225,12 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
     their numbers in the file, so rejects can point at the exact line. The Arrow strings
     are views on the bytes read (no Python string per line) and keep their line ending,
     which JSON parsers treat as whitespace. Memory stays at about two chunks whatever the
-    file size. A UTF-8 byte order mark at the start of the file is skipped (JSON allows a
-    parser to ignore it; editors on Windows write one). A chunk that is not valid UTF-8
-    has the lines' bytes in its ``line`` column instead (binary; ``utf8_lines`` turns it
-    into text and rejects),
-    for a caller that judges such lines itself.
+    file size. A file that cannot be read to its end (a ``.gz`` cut off mid-write) gives
+    the lines read before the fault, the last one perhaps cut, then raises the fault
+    (``UNREADABLE``). A UTF-8 byte order mark at the start of the file is skipped (JSON
+    allows a parser to ignore it; editors on Windows write one). A chunk that is not valid
+    UTF-8 has the lines' bytes in its ``line`` column instead (binary), for a caller that
+    judges such lines itself (``utf8_lines``).
 
     A caller that lets go of a chunk before asking for the next one (no table, array or
     view of it left) gets the next chunk in the same memory: fresh memory costs a page
@@ -224,14 +246,19 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
                 if kept == len(buffer):  # a line longer than the buffer: make room
                     buffer = _moved(buffer, 0, kept, size=kept + chunk_bytes)
                     newlines = np.empty(len(buffer), dtype=np.bool_)
-                read = _read_into(handle, memoryview(buffer)[kept:])
+                read, fault = _read_into(handle, memoryview(buffer)[kept:])
                 end = kept + read
                 if first_line == 1 and not kept and end >= 3 and buffer.startswith(UTF8_BOM):
                     buffer = _moved(buffer, len(UTF8_BOM), end, size=len(buffer))
                     end -= len(UTF8_BOM)
+                # At the end of the file, or where it cannot be read further (a cut-off
+                # .gz): the lines read so far, the last one perhaps cut, then the fault.
+                last = not read or fault is not None
                 if not end:
+                    if fault is not None:
+                        raise fault
                     return
-                cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
+                cut = end if last else buffer.rfind(b"\n", 0, end) + 1
                 if cut == 0:  # no line ends in the buffer yet: read on
                     kept = end
                     continue
@@ -239,7 +266,9 @@ def line_chunks(path: LandingFile, chunk_bytes: int = LINE_CHUNK_BYTES) -> Itera
                 first_line += chunk[0].num_rows
                 # Popped as it is yielded: this frame keeps no reference to the chunk.
                 yield chunk.pop()
-                if not read:
+                if fault is not None:
+                    raise fault
+                if last:
                     return
                 kept = end - cut
                 buffer = _moved(buffer, cut, end, size=len(buffer))
@@ -281,16 +310,23 @@ def _unshared(buffer: bytearray) -> bool:
     return True
 
 
-def _read_into(handle: Any, view: memoryview) -> int:
-    """Fill ``view`` from ``handle`` as far as the file goes; bytes read. Streams such as
-    gzip return less than asked before their end, so read until full or at the end."""
+def _read_into(handle: Any, view: memoryview) -> tuple[int, Exception | None]:
+    """Fill ``view`` from ``handle`` as far as the file goes: bytes read, and the fault
+    (``UNREADABLE``) that stopped the reading early, if any. Streams such as gzip return
+    less than asked before their end, so read until full or at the end."""
+    # One read of the underlying stream per call where the handle can (a gzip stream's
+    # readinto would lose everything it decompressed in a call that ends in a fault).
+    readinto = getattr(handle, "readinto1", handle.readinto)
     filled = 0
     while filled < len(view):
-        got = handle.readinto(view[filled:])
+        try:
+            got = readinto(view[filled:])
+        except UNREADABLE as fault:
+            return filled, fault
         if not got:
             break
         filled += got
-    return filled
+    return filled, None
 
 
 def _numbered_lines(data: memoryview, first_line: int, newlines: np.ndarray) -> pa.Table:
@@ -498,6 +534,27 @@ def drop_duplicates(
 
 
 Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]
+
+# What reading a compressed landing file raises when it was cut off mid-write (EOFError),
+# is corrupt (zlib.error) or is not compressed at all (BadGzipFile).
+UNREADABLE = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def readable(parse: Parser, resource: str) -> Parser:
+    """``parse`` for a file that may turn out unreadable part-way: the items read before
+    the fault are kept, the fault is rejected for the file (no line), and the next files
+    load. Without this, one truncated ``.gz`` stopped the whole source."""
+
+    def parse_readable(path: LandingFile, rejects: list[Reject]) -> Iterator[Any]:
+        try:
+            yield from parse(path, rejects)
+        except UNREADABLE as error:
+            reason = f"unreadable file: {str(error) or type(error).__name__}"
+            rejects.append(Reject(resource, path.name, None, reason, None))
+
+    return parse_readable
+
+
 Check = Callable[[dict[str, Any]], str | None]
 
 # Parsed items a file's worker may hold before the loader takes them: bounds the memory of
@@ -658,7 +715,7 @@ def landing_resource(
     def _load_files(counts: ResourceCounts) -> Iterator[Any]:
         files = new_files(landing_files(folder, patterns), counts)
         tables = FlatTables(declared, primary_key) if flat else None
-        for _path, items, rejects in parse_files(files, parse, parse_workers):
+        for _path, items, rejects in parse_files(files, readable(parse, table), parse_workers):
             for item in items:
                 counts.rows += item.num_rows if arrow else len(item)
                 converted = tables.table(item) if tables is not None else None

@@ -4,8 +4,10 @@ record is quarantined with its reason and line; every good record loads."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,51 @@ def test_a_bir_file_cut_off_part_way_keeps_the_reports_before_the_fault(
     )
     assert fault[0] == whole[:cut].count(b"\n") + 1
     assert fault[1].endswith("(reports before it were read)")
+
+
+@pytest.mark.parametrize(
+    ("system", "file", "key", "column"),
+    [
+        ("web_analytics", "segment-events-0001.jsonl", "messageId", "message_id"),
+        ("email", "sendgrid-events-0001.json", "sg_event_id", "sg_event_id"),
+    ],
+)
+def test_a_gz_file_cut_off_mid_write_keeps_the_events_before_the_cut(
+    system: str, file: str, key: str, column: str, dataset: Path, tmp_path: Path
+) -> None:
+    whole = (dataset / system / file).read_bytes()
+    packed = gzip.compress(whole)
+    cut = packed[: len(packed) // 2]
+    readable = zlib.decompressobj(wbits=31).decompress(cut)
+    complete = readable[: readable.rindex(b"\n")]  # the lines before the cut one
+    before_cut = {m.decode() for m in re.findall(rf'"{key}": ?"([^"]+)"'.encode(), complete)}
+    landings = {"whole": {file: whole}, "cut": {f"{file}.gz": cut, f"not-{file}.gz": b"plain"}}
+    loaded = {}
+    for name, files in landings.items():
+        folder = tmp_path / name / system
+        folder.mkdir(parents=True)
+        for file_name, data in files.items():
+            (folder / file_name).write_bytes(data)
+        warehouse = tmp_path / f"{name}-warehouse"
+        load_sources(folder.parent, warehouse / "w.duckdb", warehouse / "p", systems=(system,))
+        loaded[name] = {
+            value
+            for (value,) in query(
+                warehouse / "w.duckdb", f"select {column} from raw_{system}.events"
+            )
+        }
+    assert loaded["cut"] == loaded["whole"] & before_cut
+    assert 0 < len(loaded["cut"]) < len(loaded["whole"])
+    faults = query(
+        tmp_path / "cut-warehouse" / "w.duckdb",
+        f"select file_name, line_number, reason from raw_{system}.quarantine "
+        "where reason like 'unreadable file%' order by file_name",
+    )
+    assert faults == [
+        (f"not-{file}.gz", None, "unreadable file: Not a gzipped file (b'pl')"),
+        (
+            f"{file}.gz",
+            None,
+            "unreadable file: Compressed file ended before the end-of-stream marker was reached",
+        ),
+    ]

@@ -32,6 +32,7 @@ from ingestion.common import (
     parse_json_objects,
     quarantine_arrow,
     quarantine_item,
+    readable,
     split_valid,
     table_hints,
     timed,
@@ -135,13 +136,16 @@ def _file_resource(
         yield from timed(writer.counts, _load_files(writer, writer.counts))
 
     def _load_files(writer: ObjectWriter, counts: ResourceCounts) -> Iterator[Any]:
-        for path in new_files(landing_files(folder, patterns), counts):
-            rejects: list[Reject] = []
+        def one_file(path: LandingFile, rejects: list[Reject]) -> Iterator[Any]:
             if path.suffix == ".jsonl":
                 yield from _json_lines(path, writer, rejects)
             else:
                 for page in parse(path, rejects):
                     yield from writer.items(page, path.name, rejects)
+
+        for path in new_files(landing_files(folder, patterns), counts):
+            rejects: list[Reject] = []
+            yield from readable(one_file, name)(path, rejects)
             yield from writer.quarantine(rejects)
 
     def _json_lines(

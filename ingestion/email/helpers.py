@@ -22,15 +22,22 @@ from ingestion.email.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
 RESOURCE = "events"
 
 
-def _items(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, Any, bytes | None]]:
+def _items(
+    path: LandingFile, rejects: list[Reject], faults: list[Exception]
+) -> Iterator[tuple[int, Any, bytes | None]]:
     """(position, event, raw) for every event in a webhook file.
 
     A whole-file parse is tried first. A file cut off mid-write is then read line by
-    line: webhook batches put one event per line, so every complete event is kept.
+    line: webhook batches put one event per line, so every complete event is kept. So is
+    a ``.gz`` cut off mid-write: the events decompressed before the fault; the fault goes
+    to ``faults``.
     """
-    data = without_bom(path.read_bytes())
+    data, fault = path.read_bytes_until_fault()
+    if fault is not None:
+        faults.append(fault)
+    data = without_bom(data)
     try:
-        parsed = orjson.loads(data)
+        parsed = orjson.loads(data) if fault is None else None
     except orjson.JSONDecodeError:
         parsed = None
     if isinstance(parsed, list):
@@ -100,12 +107,15 @@ def _micros(seconds: Any) -> int | None:
 
 
 def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
+    """Arrow tables of a file's good events; bad ones go to ``rejects``. A file that cannot
+    be read to its end raises its fault after the events read before it."""
+    faults: list[Exception] = []
     batches = ColumnBatches(EVENT_SCHEMA, BATCH_ROWS)
     columns = batches.columns
     name = path.name
     # One cutoff per file, in the microseconds the timestamp column holds.
     cutoff = (future_cutoff() - _EPOCH) // _MICROSECOND
-    for position, event, raw in _items(path, rejects):
+    for position, event, raw in _items(path, rejects, faults):
         reason = _check(event)
         micros = None
         if reason is None:
@@ -140,3 +150,5 @@ def parse_file(path: LandingFile, rejects: list[Reject]) -> Iterator[pa.Table]:
         columns["source_line"].append(position)
         yield from batches.row_done()
     yield from batches.rest()
+    if faults:
+        raise faults[0]
