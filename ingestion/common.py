@@ -7,6 +7,7 @@ dlt's ``_dlt_load_id`` for lineage. Good rows in the same file load as usual.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import itertools
 import posixpath
@@ -888,6 +889,54 @@ def checked_objects(
             rejects.append(Reject(resource, origin, position, reason, payload))
             continue
         yield position, item
+
+
+def _readable(value: str) -> str:
+    """CSV text read with ``surrogateescape`` as Unicode text, bytes that are not UTF-8
+    as replacement characters."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _not_utf8_fields(header: list[str], values: list[str]) -> str | None:
+    """Why a CSV record read with ``surrogateescape`` is not UTF-8 text, or None."""
+    for column, value in itertools.zip_longest(header, values, fillvalue=""):
+        for text, where in ((column, "the header"), (value, f"column {_readable(column)!r}")):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                byte = ord(text[error.start]) - 0xDC00
+                return f"not UTF-8 text: byte 0x{byte:02x} in {where}"
+    return None
+
+
+def csv_records(
+    path: LandingFile, resource: str, rejects: list[Reject]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line number, {header: value})`` for each record of a CSV file with a header row;
+    the number is the record's first line (a quoted field may span lines). A record that
+    is not UTF-8 (the first bad byte and its column) or has more or fewer fields than the
+    header (a value with an unquoted comma shifts the fields after it; a row cut off has
+    too few) goes to ``rejects``, and the rest of the file is read: a byte that is not
+    UTF-8 fails its own record, not the file. Blank lines are skipped, and a byte order
+    mark before the header too."""
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        previous = reader.line_num
+        for values in reader:
+            number, previous = previous + 1, reader.line_num
+            if not values:
+                continue
+            problem = _not_utf8_fields(header, values)
+            if problem is None and len(values) != len(header):
+                problem = f"{len(values)} fields where the header has {len(header)}"
+            if problem:
+                payload = orjson.dumps([_readable(v) for v in values])
+                rejects.append(Reject(resource, path.name, number, problem, payload))
+                continue
+            yield number, dict(zip(header, values, strict=True))
 
 
 def json_lines(

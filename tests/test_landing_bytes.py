@@ -235,3 +235,30 @@ def test_a_gz_file_cut_off_mid_write_keeps_the_events_before_the_cut(
             "unreadable file: Compressed file ended before the end-of-stream marker was reached",
         ),
     ]
+
+
+def test_crm_csv_exports_quarantine_bad_rows_and_load_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "landing" / "crm"
+    folder.mkdir(parents=True)
+    (folder / "contacts.csv").write_bytes(
+        b"hs_object_id,email,firstname,hs_lead_status\n"  # line 1
+        b"101,anna@example.pl,Anna,NEW\n"
+        b"102,caf\xe9@example.pl,Zofia,NEW\n"  # Latin-1, not UTF-8
+        b"103,cut@example.pl\n"
+        b"104,extra@example.pl,Jan,NEW,surplus\n"
+        b'105,two@example.pl,"Maria\nJoanna",OPEN\n'  # lines 6-7
+        b"106,last@example.pl,Piotr,NEW\n"
+    )
+    warehouse = tmp_path / "warehouse"
+    load_sources(tmp_path / "landing", warehouse / "w.duckdb", warehouse / "p", systems=("crm",))
+    database = warehouse / "w.duckdb"
+    loaded = query(database, "select id, properties__firstname from raw_crm.contacts order by id")
+    assert loaded == [("101", "Anna"), ("105", "Maria\nJoanna"), ("106", "Piotr")]
+    rejects = query(
+        database, "select line_number, reason from raw_crm.quarantine order by line_number"
+    )
+    assert rejects == [
+        (3, "not UTF-8 text: byte 0xe9 in column 'email'"),
+        (4, "2 fields where the header has 4"),
+        (5, "5 fields where the header has 4"),
+    ]

@@ -15,8 +15,6 @@ Board members and officers are personal data: KRS representation is only loaded 
 
 from __future__ import annotations
 
-import csv
-import itertools
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -24,7 +22,14 @@ from typing import Any
 
 import orjson
 
-from ingestion.common import LandingFile, Reject, batched, json_lines, without_bom
+from ingestion.common import (
+    LandingFile,
+    Reject,
+    batched,
+    csv_records,
+    json_lines,
+    without_bom,
+)
 from leadhouse import taxids
 
 
@@ -347,75 +352,37 @@ def parse_companies_house(
 _FIRMOGRAPHIC_INTEGERS = ("share_capital_pln", "branches")
 
 
-def _readable(value: str) -> str:
-    """CSV text read with ``surrogateescape`` as Unicode text, bytes that are not UTF-8
-    as replacement characters."""
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _not_utf8(header: list[str], values: list[str]) -> str | None:
-    """Why a CSV record is not UTF-8 text (read with ``surrogateescape``), or None."""
-    for column, value in itertools.zip_longest(header, values, fillvalue=""):
-        for text, where in ((column, "the header"), (value, f"column {_readable(column)!r}")):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as error:
-                byte = ord(text[error.start]) - 0xDC00
-                return f"not UTF-8 text: byte 0x{byte:02x} in {where}"
-    return None
-
-
 def parse_firmographics_csv(check: Any) -> Any:
-    """Purchased firmographics, one record per CSV row under a header row. A record with
-    more or fewer fields than the header (a shifted or cut-off row) or with bytes that
-    are not UTF-8 is quarantined with its line; the rest of the file loads."""
+    """Purchased firmographics, one record per CSV row under a header row
+    (``common.csv_records``: a row that is not UTF-8 or has more or fewer fields than the
+    header is quarantined with its line; the rest of the file loads)."""
 
     def parse(path: LandingFile, rejects: list[Reject]) -> Iterator[list[dict[str, Any]]]:
         def reject(number: int, reason: str, payload: bytes) -> None:
             rejects.append(Reject("purchased_firmographics", path.name, number, reason, payload))
 
         def rows() -> Iterator[dict[str, Any]]:
-            # surrogateescape: a byte that is not UTF-8 fails its own record, not the file.
-            with path.open(
-                "r", encoding="utf-8-sig", errors="surrogateescape", newline=""
-            ) as handle:
-                reader = csv.reader(handle)
-                header = next(reader, None)
-                if header is None:
-                    return
-                previous = reader.line_num
-                for values in reader:
-                    # The record's first line (a quoted field may span lines).
-                    number, previous = previous + 1, reader.line_num
-                    if not values:
-                        continue  # a blank line
-                    problem = _not_utf8(header, values)
-                    if problem is None and len(values) != len(header):
-                        problem = f"{len(values)} fields where the header has {len(header)}"
-                    if problem:
-                        reject(number, problem, orjson.dumps([_readable(v) for v in values]))
-                        continue
-                    raw = dict(zip(header, values, strict=True))
-                    record: dict[str, Any] = {k: _clean(v) for k, v in raw.items() if k}
-                    try:
-                        for column in _FIRMOGRAPHIC_INTEGERS:
-                            if record.get(column) is not None:
-                                record[column] = int(record[column])
-                    except ValueError as error:
-                        reject(number, f"wrong type: {error}", orjson.dumps(raw))
-                        continue
-                    if record.get("in_liquidation") is not None:
-                        record["in_liquidation"] = record["in_liquidation"].lower() in (
-                            "true",
-                            "1",
-                            "yes",
-                            "tak",
-                        )
-                    reason = check(record)
-                    if reason:
-                        reject(number, reason, orjson.dumps(raw))
-                        continue
-                    yield record
+            for number, raw in csv_records(path, "purchased_firmographics", rejects):
+                record: dict[str, Any] = {k: _clean(v) for k, v in raw.items() if k}
+                try:
+                    for column in _FIRMOGRAPHIC_INTEGERS:
+                        if record.get(column) is not None:
+                            record[column] = int(record[column])
+                except ValueError as error:
+                    reject(number, f"wrong type: {error}", orjson.dumps(raw))
+                    continue
+                if record.get("in_liquidation") is not None:
+                    record["in_liquidation"] = record["in_liquidation"].lower() in (
+                        "true",
+                        "1",
+                        "yes",
+                        "tak",
+                    )
+                reason = check(record)
+                if reason:
+                    reject(number, reason, orjson.dumps(raw))
+                    continue
+                yield record
 
         yield from batched(rows())
 

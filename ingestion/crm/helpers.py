@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import Any
 
-from ingestion.common import Check, LandingFile, Parser, Reject, batched
+from ingestion.common import Check, LandingFile, Parser, Reject, batched, csv_records
 
 
 def requires(key: str) -> Check:
@@ -50,34 +49,19 @@ def parse_csv_objects(resource: str, check: Check) -> Parser:
         yield from batched(_rows(path, rejects))
 
     def _rows(path: LandingFile, rejects: list[Reject]) -> Iterator[tuple[int, dict[str, Any]]]:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for line_number, row in enumerate(reader, start=2):
-                if None in row:
-                    rejects.append(
-                        Reject(
-                            resource,
-                            path.name,
-                            line_number,
-                            "more fields than headers",
-                            json.dumps(row, default=str),
-                        )
-                    )
-                    continue
-                for body in BODY_PROPERTIES:
-                    row.pop(body, None)
-                record_id = row.pop("hs_object_id", None) or row.pop("Record ID", None)
-                item: dict[str, Any] = {
-                    "id": record_id,
-                    "properties": {k: (v if v != "" else None) for k, v in row.items()},
-                    "archived": False,
-                }
-                reason = check(item)
-                if reason is not None:
-                    rejects.append(
-                        Reject(resource, path.name, line_number, reason, json.dumps(row))
-                    )
-                    continue
-                yield line_number, item
+        for line_number, row in csv_records(path, resource, rejects):
+            for body in BODY_PROPERTIES:
+                row.pop(body, None)
+            record_id = row.pop("hs_object_id", None) or row.pop("Record ID", None)
+            item: dict[str, Any] = {
+                "id": record_id,
+                "properties": {k: (v if v != "" else None) for k, v in row.items()},
+                "archived": False,
+            }
+            reason = check(item)
+            if reason is not None:
+                rejects.append(Reject(resource, path.name, line_number, reason, json.dumps(row)))
+                continue
+            yield line_number, item
 
     return parse
