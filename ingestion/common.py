@@ -536,9 +536,14 @@ def drop_duplicates(
 
 Parser = Callable[[LandingFile, list[Reject]], Iterator[Any]]
 
-# What reading a compressed landing file raises when it was cut off mid-write (EOFError),
-# is corrupt (zlib.error) or is not compressed at all (BadGzipFile).
-UNREADABLE = (EOFError, zlib.error, gzip.BadGzipFile)
+
+class UnreadableFile(Exception):
+    """A landing file whose format cannot be read (a corrupt Parquet file)."""
+
+
+# What reading a landing file raises when it was cut off mid-write (EOFError), is corrupt
+# (zlib.error, UnreadableFile) or is not compressed at all (BadGzipFile).
+UNREADABLE = (EOFError, zlib.error, gzip.BadGzipFile, UnreadableFile)
 
 
 def readable(parse: Parser, resource: str) -> Parser:

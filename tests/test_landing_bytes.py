@@ -5,6 +5,7 @@ record is quarantined with its reason and line; every good record loads."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import shutil
 import zlib
@@ -261,4 +262,73 @@ def test_crm_csv_exports_quarantine_bad_rows_and_load_the_rest(tmp_path: Path) -
         (3, "not UTF-8 text: byte 0xe9 in column 'email'"),
         (4, "2 fields where the header has 4"),
         (5, "5 fields where the header has 4"),
+    ]
+
+
+def test_a_corrupt_parquet_file_is_quarantined_and_the_other_files_load(
+    dataset: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "landing" / "web_analytics"
+    folder.mkdir(parents=True)
+    shutil.copy(dataset / "web_analytics" / "segment-events-late.jsonl", folder)
+    (folder / "broken.parquet").write_bytes(b"PAR1 not really")
+    warehouse = tmp_path / "warehouse"
+    (summary,) = load_sources(
+        tmp_path / "landing", warehouse / "w.duckdb", warehouse / "p", systems=("web_analytics",)
+    )
+    assert summary.tables["events"] > 0
+    faults = query(
+        warehouse / "w.duckdb",
+        "select file_name, line_number, reason from raw_web_analytics.quarantine "
+        "where file_name = 'broken.parquet'",
+    )
+    assert faults == [
+        (
+            "broken.parquet",
+            None,
+            "unreadable file: not a readable Parquet file: Parquet magic bytes not found in "
+            "footer. Either the file is corrupted or this is not a parquet file.",
+        )
+    ]
+
+
+def test_companies_house_values_of_another_type_are_quarantined_not_coerced(
+    tmp_path: Path,
+) -> None:
+    profiles = [
+        {"company_number": "01234567", "company_name": "GOOD LTD", "sic_codes": ["52103"]},
+        {"company_number": "2", "sic_codes": [52103]},
+        {"company_number": "3", "sic_codes": "52103"},
+        {"company_number": "4", "registered_office_address": "Leeds"},
+        {"company_number": 1234567},
+        {"company_number": "6", "company_name": {"en": "SIX LTD"}},
+        {"company_number": "7", "has_insolvency_history": "false"},
+        {"company_number": "8", "registered_office_address": {"postal_code": 1}},
+        ["not", "a", "profile"],
+    ]
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "companies_house-profiles.jsonl").write_text(
+        "\n".join(json.dumps(p) for p in profiles) + "\n", encoding="utf-8"
+    )
+    summary = _run(registry_files(folder), tmp_path)
+
+    assert _query(
+        tmp_path,
+        "select company_number, company_name, sic_codes "
+        "from raw_company_registry.companies_house_profiles",
+    ) == [("01234567", "GOOD LTD", "52103")]
+    assert summary.quarantined == len(profiles) - 1
+    reasons = _query(
+        tmp_path, "select line_number, reason from raw_company_registry.quarantine order by 1"
+    )
+    assert reasons == [
+        (2, "wrong type: sic_codes must be a list of texts, got [52103]"),
+        (3, "wrong type: sic_codes must be a list of texts, got '52103'"),
+        (4, "wrong type: registered_office_address must be an object, got 'Leeds'"),
+        (5, "wrong type: company_number must be text, got 1234567"),
+        (6, "wrong type: company_name must be text, got {'en': 'SIX LTD'}"),
+        (7, "wrong type: has_insolvency_history must be true or false, got 'false'"),
+        (8, "wrong type: registered_office_address.postal_code must be text, got 1"),
+        (9, "not a JSON object"),
     ]

@@ -319,15 +319,11 @@ def parse_companies_house(
 ) -> Iterator[list[dict[str, Any]]]:
     def rows() -> Iterator[dict[str, Any]]:
         for number, profile in _documents(path, "companies_house_profiles", rejects):
-            if not isinstance(profile, dict) or not _clean(profile.get("company_number")):
+            problem = companies_house_problem(profile)
+            if problem:
+                payload = orjson.dumps(profile)
                 rejects.append(
-                    Reject(
-                        "companies_house_profiles",
-                        path.name,
-                        number,
-                        "missing company_number",
-                        orjson.dumps(profile),
-                    )
+                    Reject("companies_house_profiles", path.name, number, problem, payload)
                 )
                 continue
             office = profile.get("registered_office_address") or {}
@@ -346,6 +342,50 @@ def parse_companies_house(
             }
 
     yield from batched(rows())
+
+
+_COMPANIES_HOUSE_TEXTS = (
+    "company_number",
+    "company_name",
+    "company_status",
+    "type",
+    "date_of_creation",
+    "date_of_cessation",
+    "jurisdiction",
+)
+
+
+def companies_house_problem(profile: Any) -> str | None:
+    """Why a Companies House profile cannot be loaded, or None: a value of another type
+    than the API's (a number for the company number, which would lose its leading
+    zeros; a text for ``has_insolvency_history``) is quarantined, never coerced."""
+    if not isinstance(profile, dict):
+        return "not a JSON object"
+    number = profile.get("company_number")
+    if number is None or (isinstance(number, str) and not number.strip()):
+        return "missing company_number"
+    for key in _COMPANIES_HOUSE_TEXTS:
+        value = profile.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"wrong type: {key} must be text, got {value!r}"
+    insolvency = profile.get("has_insolvency_history")
+    if insolvency is not None and not isinstance(insolvency, bool):
+        return f"wrong type: has_insolvency_history must be true or false, got {insolvency!r}"
+    codes = profile.get("sic_codes")
+    if codes is not None and not (
+        isinstance(codes, list) and all(isinstance(code, str) for code in codes)
+    ):
+        return f"wrong type: sic_codes must be a list of texts, got {codes!r}"
+    office = profile.get("registered_office_address")
+    if office is None:
+        return None
+    if not isinstance(office, dict):
+        return f"wrong type: registered_office_address must be an object, got {office!r}"
+    for key in ("locality", "postal_code"):
+        value = office.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"wrong type: registered_office_address.{key} must be text, got {value!r}"
+    return None
 
 
 # -- purchased firmographics (CSV) ----------------------------------------------------------

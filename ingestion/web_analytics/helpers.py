@@ -10,6 +10,7 @@ keep their line number and raw text for the quarantine.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import duckdb
 import orjson
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 from ingestion.common import (
     LandingFile,
     Reject,
+    UnreadableFile,
     future_cutoff,
     line_chunks,
     utf8_lines,
@@ -166,7 +168,7 @@ def _lines(path: LandingFile) -> Iterator[pa.Table]:
         return
     with path.open("rb") as handle:
         position = 0
-        for batch in pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS):
+        for batch in _parquet_batches(handle):
             # Parquet writers store UTC instants, sometimes without the zone.
             rows = [
                 orjson.dumps(row, option=orjson.OPT_NAIVE_UTC, default=str).decode()
@@ -175,6 +177,20 @@ def _lines(path: LandingFile) -> Iterator[pa.Table]:
             numbers = pa.array(range(position + 1, position + len(rows) + 1), type=pa.int64())
             position += len(rows)
             yield pa.table({"line_number": numbers, "line": pa.array(rows, type=pa.string())})
+
+
+def _parquet_batches(handle: Any) -> Iterator[pa.RecordBatch]:
+    """A Parquet file's record batches; a file Arrow cannot read raises ``UnreadableFile``
+    after the batches read before the fault (``common.readable`` quarantines it)."""
+    try:
+        batches = pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS)
+        while True:
+            batch = next(batches, None)
+            if batch is None:
+                return
+            yield batch
+    except pa.ArrowInvalid as error:  # not I/O errors: a source that cannot read fails
+        raise UnreadableFile(f"not a readable Parquet file: {error}") from error
 
 
 def _malformed_reason(line: str) -> str:
