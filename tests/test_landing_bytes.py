@@ -332,3 +332,65 @@ def test_companies_house_values_of_another_type_are_quarantined_not_coerced(
         (8, "wrong type: registered_office_address.postal_code must be text, got 1"),
         (9, "not a JSON object"),
     ]
+
+
+def test_email_values_of_another_type_are_quarantined_not_coerced(
+    dataset: Path, tmp_path: Path
+) -> None:
+    (template,) = json.loads((dataset / "email" / "sendgrid-events-0001.json").read_bytes())[:1]
+    odd = [
+        ("email", ["a@example.pl"], "wrong type: email must be text, got ['a@example.pl']"),
+        ("sg_event_id", ["x"], "wrong type: sg_event_id must be text, got ['x']"),
+        ("url", 5, "wrong type: url must be text, got 5"),
+        ("status", {"code": 5}, "wrong type: status must be text, got {'code': 5}"),
+        (
+            "category",
+            {"x": 1},
+            "wrong type: category must be text or a list of texts, got {'x': 1}",
+        ),
+        ("asm_group_id", "abc", "wrong type: asm_group_id must be an integer, got 'abc'"),
+        (
+            "asm_group_id",
+            2**63,  # beyond a signed 64-bit integer
+            f"wrong type: asm_group_id must be an integer, got {2**63}",
+        ),
+        ("sg_machine_open", "yes", "wrong type: sg_machine_open must be true or false, got 'yes'"),
+    ]
+    events = [template | {"sg_event_id": "good", "asm_group_id": "42", "category": ["a"]}]
+    events += [
+        template | {"sg_event_id": f"odd-{n}", field: value}
+        for n, (field, value, _) in enumerate(odd)
+    ]
+    folder = tmp_path / "landing" / "email"
+    folder.mkdir(parents=True)
+    (folder / "events.json").write_text(json.dumps(events), encoding="utf-8")
+    warehouse = tmp_path / "warehouse"
+    load_sources(tmp_path / "landing", warehouse / "w.duckdb", warehouse / "p", systems=("email",))
+    database = warehouse / "w.duckdb"
+    assert query(
+        database, "select sg_event_id, asm_group_id, categories from raw_email.events"
+    ) == [("good", 42, '["a"]')]
+    rejects = query(database, "select line_number, reason from raw_email.quarantine order by 1")
+    assert rejects == [(n + 2, reason) for n, (_, _, reason) in enumerate(odd)]
+
+
+def test_crm_records_whose_id_is_not_text_are_quarantined(tmp_path: Path) -> None:
+    folder = tmp_path / "landing" / "crm"
+    folder.mkdir(parents=True)
+    records = [
+        {"id": "101", "properties": {"email": "anna@example.pl"}},
+        {"id": {"nested": 1}, "properties": {"email": "b@example.pl"}},
+        {"id": True, "properties": {"email": "c@example.pl"}},
+        {"id": 104, "properties": {"email": "d@example.pl"}},
+    ]
+    (folder / "contacts.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8"
+    )
+    warehouse = tmp_path / "warehouse"
+    load_sources(tmp_path / "landing", warehouse / "w.duckdb", warehouse / "p", systems=("crm",))
+    database = warehouse / "w.duckdb"
+    assert query(database, "select id from raw_crm.contacts order by id") == [("101",), ("104",)]
+    assert query(database, "select line_number, reason from raw_crm.quarantine order by 1") == [
+        (2, "wrong type: id must be text, got {'nested': 1}"),
+        (3, "wrong type: id must be text, got True"),
+    ]

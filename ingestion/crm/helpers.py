@@ -14,6 +14,10 @@ def requires(key: str) -> Check:
         value = item.get(key)
         if value is None or value == "":
             return f"missing {key}"
+        # HubSpot ids are text of digits; a number is taken as text. Anything else (an
+        # object, a list, true) has no text form to merge on: it stopped the whole load.
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return f"wrong type: {key} must be text, got {value!r}"
         return None
 
     return check
