@@ -4,12 +4,14 @@ record is quarantined with its reason and line; every good record loads."""
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import re
 import shutil
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -394,3 +396,70 @@ def test_crm_records_whose_id_is_not_text_are_quarantined(tmp_path: Path) -> Non
         (2, "wrong type: id must be text, got {'nested': 1}"),
         (3, "wrong type: id must be text, got True"),
     ]
+
+
+def test_registry_values_that_cannot_be_stored_are_quarantined(
+    dataset: Path, tmp_path: Path
+) -> None:
+    registry = dataset / "company_registry"
+    krs = json.loads((registry / "krs-odpisy.jsonl").read_text(encoding="utf-8").splitlines()[0])
+
+    def changed(number: str, path: tuple[str, ...], value: object) -> dict[str, object]:
+        document = copy.deepcopy(krs)
+        document["odpis"]["naglowekA"]["numerKRS"] = number
+        target = document["odpis"]
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return document
+
+    capital = ("dane", "dzial1", "kapital", "wysokoscKapitaluZakladowego", "wartosc")
+    documents = [
+        krs,
+        changed("0000000019", ("dane", "dzial1", "danePodmiotu", "nazwa"), ["A", "B"]),
+        changed("0000000027", ("naglowekA", "dataRejestracjiWKRS"), "31.02.2020"),
+        changed("0000000035", capital, "1e400"),
+        changed("0000000043", capital, "nan"),
+        changed("0000000051", capital, 125000),
+    ]
+    answer = json.loads((registry / "whitelist-answers.json").read_text(encoding="utf-8"))[0]
+    answers = [copy.deepcopy(answer) for _ in range(3)]
+    answers[1]["result"]["subjects"][0]["accountNumbers"] = 5
+    answers[2]["result"]["requestId"] = {"id": 1}
+    feed = {"nip": _nips(1)[0], "name": "FEED S.A.", "branches": 2, "as_of": "2026-10-01"}
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "krs-odpisy.jsonl").write_text(
+        "\n".join(json.dumps(d) for d in documents) + "\n", encoding="utf-8"
+    )
+    (folder / "whitelist-answers.json").write_text(json.dumps(answers), encoding="utf-8")
+    (folder / "firmographics.jsonl").write_text(
+        f"{json.dumps(feed)}\n{json.dumps(feed | {'branches': 2**63})}\n", encoding="utf-8"
+    )
+    summary = _run(registry_files(folder), tmp_path)
+
+    assert summary.tables["krs_extracts"] == 2
+    assert _query(
+        tmp_path, "select share_capital_pln from raw_company_registry.krs_extracts order by krs"
+    ) == [(125000.0,), (_amount_of(krs),)]
+    assert summary.tables["vat_whitelist_subjects"] == len(answer["result"]["subjects"])
+    assert summary.tables["firmographics"] == 1
+    reasons = _query(
+        tmp_path,
+        "select resource, line_number, reason from raw_company_registry.quarantine order by 1, 2",
+    )
+    assert reasons == [
+        ("firmographics", 2, f"wrong type: branches must be an integer, got {2**63}"),
+        ("krs_extracts", 2, "wrong type: nazwa must be text, got ['A', 'B']"),
+        ("krs_extracts", 3, "invalid date in dataRejestracjiWKRS: '31.02.2020'"),
+        ("krs_extracts", 4, "invalid amount in wysokoscKapitaluZakladowego: '1e400'"),
+        ("krs_extracts", 5, "invalid amount in wysokoscKapitaluZakladowego: 'nan'"),
+        ("vat_whitelist_subjects", 2, "wrong type: accountNumbers must be a list, got 5"),
+        ("vat_whitelist_subjects", 3, "wrong type: requestId must be text, got {'id': 1}"),
+    ]
+
+
+def _amount_of(document: dict[str, Any]) -> float:
+    """The share capital of a generated KRS extract ("50 000,00") as a number."""
+    text = document["odpis"]["dane"]["dzial1"]["kapital"]["wysokoscKapitaluZakladowego"]["wartosc"]
+    return float(text.replace(" ", "").replace(",", "."))

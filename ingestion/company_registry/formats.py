@@ -15,6 +15,8 @@ Board members and officers are personal data: KRS representation is only loaded 
 
 from __future__ import annotations
 
+import math
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -33,15 +35,24 @@ from ingestion.common import (
 from leadhouse import taxids
 
 
-def _clean(value: Any) -> str | None:
+class RecordProblem(ValueError):
+    """A value a record cannot be loaded with; the message is the quarantine reason."""
+
+
+def _clean(value: Any, field: str = "value") -> str | None:
+    """A scalar as trimmed text (a number as its digits), None when empty. An object, a
+    list or true/false has no text form: ``RecordProblem`` (it was stored as its Python
+    form, e.g. "['A', 'B']")."""
     if value is None:
         return None
+    if isinstance(value, dict | list | bool):
+        raise RecordProblem(f"wrong type: {field} must be text, got {value!r}")
     text = str(value).strip()
     return text or None
 
 
-def _digits(value: Any) -> str | None:
-    text = _clean(value)
+def _digits(value: Any, field: str = "value") -> str | None:
+    text = _clean(value, field)
     return text.replace("-", "").replace(" ", "") if text else None
 
 
@@ -56,22 +67,39 @@ def identifier_problem(nip: Any = None, regon: Any = None, krs: Any = None) -> s
     return None
 
 
-def _polish_date(value: Any) -> str | None:
-    """KRS writes dates as DD.MM.YYYY."""
-    text = _clean(value)
+def _polish_date(value: Any, field: str = "date") -> str | None:
+    """KRS writes dates as DD.MM.YYYY (ISO dates are taken too)."""
+    text = _clean(value, field)
     if not text:
         return None
-    try:
-        return datetime.strptime(text, "%d.%m.%Y").date().isoformat()
-    except ValueError:
-        return date.fromisoformat(text).isoformat()
+    for parse in (lambda t: datetime.strptime(t, "%d.%m.%Y").date(), date.fromisoformat):
+        try:
+            return parse(text).isoformat()
+        except ValueError:
+            continue
+    raise RecordProblem(f"invalid date in {field}: {text!r}")
 
 
-def _amount(value: Any) -> float | None:
-    text = _clean(value)
+# An amount as KRS writes it: digits, spaces between thousands, a decimal comma or point.
+_AMOUNT = re.compile(r"-?\d[\d ]*([.,]\d+)?")
+
+
+def _amount(value: Any, field: str = "amount") -> float | None:
+    """A KRS amount ("50 000,00") as a number; anything else (text that Python's float
+    reads as infinity or not-a-number, "1e400") is ``RecordProblem``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise RecordProblem(f"invalid amount in {field}: {value!r}")
+        return float(value)
+    text = _clean(value, field)
     if not text:
         return None
-    return float(text.replace(" ", "").replace(",", "."))
+    if not _AMOUNT.fullmatch(text):
+        raise RecordProblem(f"invalid amount in {field}: {text!r}")
+    amount = float(text.replace(" ", "").replace(",", "."))
+    if not math.isfinite(amount):
+        raise RecordProblem(f"invalid amount in {field}: {text!r}")
+    return amount
 
 
 def _documents(
@@ -110,19 +138,19 @@ def krs_extract_row(document: dict[str, Any]) -> dict[str, Any]:
     )
     section6 = data.get("dzial6") or {}
     return {
-        "krs": _digits(header.get("numerKRS")),
-        "nip": _digits(identifiers.get("nip")),
-        "regon": _digits(identifiers.get("regon")),
-        "name": _clean(entity.get("nazwa")),
-        "legal_form": _clean(entity.get("formaPrawna")),
-        "registration_date": _polish_date(header.get("dataRejestracjiWKRS")),
-        "share_capital_pln": _amount(capital.get("wartosc")),
-        "share_capital_currency": _clean(capital.get("waluta")),
+        "krs": _digits(header.get("numerKRS"), "numerKRS"),
+        "nip": _digits(identifiers.get("nip"), "nip"),
+        "regon": _digits(identifiers.get("regon"), "regon"),
+        "name": _clean(entity.get("nazwa"), "nazwa"),
+        "legal_form": _clean(entity.get("formaPrawna"), "formaPrawna"),
+        "registration_date": _polish_date(header.get("dataRejestracjiWKRS"), "dataRejestracjiWKRS"),
+        "share_capital_pln": _amount(capital.get("wartosc"), "wysokoscKapitaluZakladowego"),
+        "share_capital_currency": _clean(capital.get("waluta"), "waluta"),
         "pkd_main": pkd,
-        "city": _clean(address.get("miejscowosc")),
+        "city": _clean(address.get("miejscowosc"), "miejscowosc"),
         "is_in_liquidation": bool(section6.get("likwidacja")),
         "is_in_bankruptcy": bool(section6.get("postepowanieUpadlosciowe")),
-        "extract_as_of": _polish_date(header.get("stanZDnia")),
+        "extract_as_of": _polish_date(header.get("stanZDnia"), "stanZDnia"),
     }
 
 
@@ -135,9 +163,11 @@ def krs_officer_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "krs": krs,
-                "first_names": _clean((member.get("imiona") or {}).get("imie")),
-                "last_name": _clean((member.get("nazwisko") or {}).get("nazwiskoICzlon")),
-                "role": _clean(member.get("funkcjaWOrganie")),
+                "first_names": _clean((member.get("imiona") or {}).get("imie"), "imie"),
+                "last_name": _clean(
+                    (member.get("nazwisko") or {}).get("nazwiskoICzlon"), "nazwiskoICzlon"
+                ),
+                "role": _clean(member.get("funkcjaWOrganie"), "funkcjaWOrganie"),
             }
         )
     return rows
@@ -149,7 +179,15 @@ def parse_krs(load_officers: bool, officers: list[dict[str, Any]]) -> Any:
             for number, document in _documents(path, "krs_extracts", rejects):
                 try:
                     row = krs_extract_row(document)
-                except (KeyError, TypeError, AttributeError, ValueError) as error:
+                    members = krs_officer_rows(document) if load_officers else []
+                except RecordProblem as wrong:
+                    rejects.append(
+                        Reject(
+                            "krs_extracts", path.name, number, str(wrong), orjson.dumps(document)
+                        )
+                    )
+                    continue
+                except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
                     rejects.append(
                         Reject(
                             "krs_extracts",
@@ -170,8 +208,7 @@ def parse_krs(load_officers: bool, officers: list[dict[str, Any]]) -> Any:
                         Reject("krs_extracts", path.name, number, problem, orjson.dumps(document))
                     )
                     continue
-                if load_officers:
-                    officers.extend(krs_officer_rows(document))
+                officers.extend(members)
                 yield row
 
         yield from batched(rows())
@@ -245,7 +282,7 @@ def _bir_row(element: ElementTree.Element) -> tuple[dict[str, Any] | None, str |
 # -- VAT White List -------------------------------------------------------------------------
 def _request_time(value: Any) -> str | None:
     """The White List answers with ``DD-MM-YYYY HH:MM:SS`` (Polish time); kept as ISO text."""
-    text = _clean(value)
+    text = _clean(value, "requestDateTime")
     if not text:
         return None
     try:
@@ -261,23 +298,30 @@ def whitelist_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     if subjects is None:
         subjects = [result["subject"]] if result.get("subject") else []
     request_id = result["requestId"]
+    if not isinstance(request_id, str) or not request_id.strip():
+        raise RecordProblem(f"wrong type: requestId must be text, got {request_id!r}")
     rows = []
     for subject in subjects:
-        nip = _digits(subject.get("nip"))
+        nip = _digits(subject.get("nip"), "nip")
+        accounts = subject.get("accountNumbers") or []
+        if not isinstance(accounts, list):
+            raise RecordProblem(f"wrong type: accountNumbers must be a list, got {accounts!r}")
         rows.append(
             {
                 "proof_id": f"{request_id}:{nip}",
                 "request_id": request_id,
                 "requested_at": _request_time(result.get("requestDateTime")),
                 "nip": nip,
-                "regon": _digits(subject.get("regon")),
-                "krs": _digits(subject.get("krs")),
-                "name": _clean(subject.get("name")),
-                "vat_status": _clean(subject.get("statusVat")),
-                "registration_legal_date": _clean(subject.get("registrationLegalDate")),
-                "removal_date": _clean(subject.get("removalDate")),
-                "working_address": _clean(subject.get("workingAddress")),
-                "bank_account_count": len(subject.get("accountNumbers") or []),
+                "regon": _digits(subject.get("regon"), "regon"),
+                "krs": _digits(subject.get("krs"), "krs"),
+                "name": _clean(subject.get("name"), "name"),
+                "vat_status": _clean(subject.get("statusVat"), "statusVat"),
+                "registration_legal_date": _clean(
+                    subject.get("registrationLegalDate"), "registrationLegalDate"
+                ),
+                "removal_date": _clean(subject.get("removalDate"), "removalDate"),
+                "working_address": _clean(subject.get("workingAddress"), "workingAddress"),
+                "bank_account_count": len(accounts),
             }
         )
     return rows
@@ -288,6 +332,17 @@ def parse_whitelist(path: LandingFile, rejects: list[Reject]) -> Iterator[list[d
         for number, body in _documents(path, "vat_whitelist_subjects", rejects):
             try:
                 parsed = whitelist_rows(body)
+            except RecordProblem as wrong:
+                rejects.append(
+                    Reject(
+                        "vat_whitelist_subjects",
+                        path.name,
+                        number,
+                        str(wrong),
+                        orjson.dumps(body),
+                    )
+                )
+                continue
             except (KeyError, TypeError, AttributeError) as error:
                 rejects.append(
                     Reject(

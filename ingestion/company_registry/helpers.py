@@ -13,7 +13,10 @@ from leadhouse import taxids
 def _type_problem(name: str, value: Any, data_type: str) -> str | None:
     if value is None:
         return None
-    if data_type == "bigint" and (isinstance(value, bool) or not isinstance(value, int)):
+    if data_type == "bigint" and (
+        isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63
+    ):
+        # Beyond 64 bits it has no column type: it stopped the whole registry load.
         return f"wrong type: {name} must be an integer, got {value!r}"
     if data_type == "bool" and not isinstance(value, bool):
         return f"wrong type: {name} must be true or false, got {value!r}"
