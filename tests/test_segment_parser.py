@@ -79,6 +79,33 @@ def test_every_reject_reason_with_its_line_and_raw_text(tmp_path: Path) -> None:
     assert {r.line_number: str(r.raw_payload).strip() for r in rejects}[5] == lines[4]
 
 
+def test_identifiers_that_are_not_text_are_rejected_not_read_as_their_json(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        json.dumps(_event(messageId="good-1", anonymousId="[not json]")),
+        json.dumps(_event(messageId={"id": 1})),
+        json.dumps(_event(messageId="m-3", anonymousId=["a-1"])),
+        json.dumps(_event(messageId="m-4", anonymousId=..., userId=True)),
+        json.dumps(_event(messageId="m-5", anonymousId="a-5", userId={"email": "x@y.pl"})),
+        json.dumps(_event(messageId="good-2", anonymousId=..., userId="false")),
+        json.dumps(_event(messageId="good-3", anonymousId=..., userId=17)),
+    ]
+    rows, rejects = _parse(tmp_path, lines)
+    # Text that looks like JSON or a boolean stays: only other JSON types are rejected.
+    assert [(r["message_id"], r["anonymous_id"], r["user_id"]) for r in rows] == [
+        ("good-1", "[not json]", None),
+        ("good-2", None, "false"),
+        ("good-3", None, "17"),
+    ]
+    assert {r.line_number: r.reason for r in rejects} == {
+        2: "wrong type: messageId must be text, got {'id': 1}",
+        3: "wrong type: anonymousId must be text, got ['a-1']",
+        4: "wrong type: userId must be text, got True",
+        5: "wrong type: userId must be text, got {'email': 'x@y.pl'}",
+    }
+
+
 def test_fields_are_mapped_as_the_segment_spec_puts_them(tmp_path: Path) -> None:
     page_in_properties = _event(
         messageId="p-1",

@@ -193,6 +193,47 @@ def _parquet_batches(handle: Any) -> Iterator[pa.RecordBatch]:
         raise UnreadableFile(f"not a readable Parquet file: {error}") from error
 
 
+# Segment's identifiers (JSON key, column). Sent as text; a number is taken as its text.
+_IDENTIFIERS = (("messageId", "message_id"), ("anonymousId", "anonymous_id"), ("userId", "user_id"))
+_ODD_TEXTS = pa.array(["true", "false"])
+
+
+def _odd_identifiers(result: pa.Table, lines: pa.Table) -> pa.Table:
+    """``result`` with events whose identifier is an object, a list or true/false
+    rejected: the parse reads those as their JSON text (``'["x"]'`` as a visitor id), which
+    would make a visitor of nobody. Candidates (text starting with a bracket, or
+    ``true``/``false``) are found column-wise; only they are read again from their line,
+    so the usual chunk costs a few vector operations."""
+    suspect = None
+    for _, column in _IDENTIFIERS:
+        values = result[column]
+        hit = pc.fill_null(
+            pc.or_(
+                pc.or_(pc.starts_with(values, "{"), pc.starts_with(values, "[")),
+                pc.is_in(values, value_set=_ODD_TEXTS),
+            ),
+            False,  # an absent identifier is not an odd one
+        )
+        suspect = hit if suspect is None else pc.or_(suspect, hit)
+    if suspect is None:
+        return result
+    suspect = pc.and_(suspect, pc.is_null(result["reject_reason"]))
+    candidates = pc.indices_nonzero(suspect).to_pylist()
+    if not candidates:
+        return result
+    reasons = result["reject_reason"].to_pylist()
+    first = lines["line_number"][0].as_py()
+    for row in candidates:
+        event = orjson.loads(lines["line"][result["line_number"][row].as_py() - first].as_py())
+        for key, _ in _IDENTIFIERS:
+            value = event.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+                reasons[row] = f"wrong type: {key} must be text, got {value!r}"
+                break
+    position = result.schema.get_field_index("reject_reason")
+    return result.set_column(position, "reject_reason", pa.array(reasons, type=pa.string()))
+
+
 def _malformed_reason(line: str) -> str:
     try:
         orjson.loads(line)
@@ -234,6 +275,7 @@ def _parse_chunk(
     reader = con.execute(_SQL, params).to_arrow_reader(RESULT_BATCH_ROWS)
     result = pa.Table.from_batches(reader, schema=reader.schema)
     con.unregister("chunk")
+    result = _odd_identifiers(result, lines)
     bad = pc.indices_nonzero(pc.is_valid(result["reject_reason"]))
     rejected = result.take(bad)
     # Lines are numbered consecutively within a chunk.
