@@ -50,6 +50,18 @@
     ({{ dbt.datediff(start, finish, 'second') }} / 86400.0)
 {%- endmacro %}
 
+{#- A value from text as `type`, or null when the text is not one (no error): for text
+    a source does not type itself (CRM properties, form fields), where one bad value
+    must not stop the build. -#}
+{% macro lenient_cast(expression, type) -%}
+    {{ return(adapter.dispatch('lenient_cast', 'leadhouse')(expression, type)) }}
+{%- endmacro %}
+
+{#- DuckDB's try_cast; Spark SQL has it too (3.2 and later). -#}
+{% macro default__lenient_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+
 {#- An integer from text, or null when the text is not one (no error). -#}
 {% macro safe_cast_integer(expression) -%}
     {{ return(adapter.dispatch('safe_cast_integer', 'leadhouse')(expression)) }}

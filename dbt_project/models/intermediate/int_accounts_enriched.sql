@@ -145,7 +145,7 @@ joined as (
             krs.registered_on, regon.activity_started_on, companies_house.registered_on,
             feed.registered_on
         ) as registered_on,
-        coalesce(cast(krs.share_capital_pln as bigint), feed.share_capital_pln)
+        coalesce({{ lenient_cast('krs.share_capital_pln', 'bigint') }}, feed.share_capital_pln)
             as share_capital_pln,
         coalesce(feed.headcount_band, purchased.headcount_band) as headcount_band,
         coalesce(feed.revenue_band, purchased.revenue_band) as revenue_band,
@@ -199,13 +199,13 @@ final as (
         on
             (
                 industries.classification = 'pkd'
-                and cast({{ dbt.split_part('joined.pkd_code', "'.'", 1) }} as integer)
+                and {{ lenient_cast(dbt.split_part('joined.pkd_code', "'.'", 1), 'integer') }}
                 = industries.division
             )
             or (
                 joined.pkd_code is null
                 and industries.classification = 'sic'
-                and cast(substring(joined.sic_code, 1, 2) as integer) = industries.division
+                and {{ lenient_cast('substring(joined.sic_code, 1, 2)', 'integer') }} = industries.division
             )
     left join revenue_bands
         on joined.revenue_band = revenue_bands.revenue_band

@@ -15,7 +15,7 @@ renamed as (
         name as legal_name,
         legal_form,
         pkd_main as pkd_code,
-        cast({{ dbt.split_part('pkd_main', "'.'", 1) }} as integer) as pkd_division,
+        {{ lenient_cast(dbt.split_part('pkd_main', "'.'", 1), 'integer') }} as pkd_division,
         registration_date as registered_on,
         share_capital_pln,
         headcount_band,

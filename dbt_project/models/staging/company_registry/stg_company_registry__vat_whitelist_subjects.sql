@@ -15,7 +15,7 @@ renamed as (
     select
         proof_id,
         request_id as whitelist_request_id,
-        try_cast(requested_at as timestamp) as whitelist_requested_at,
+        {{ lenient_cast('requested_at', 'timestamp') }} as whitelist_requested_at,
         nip,
         regon,
         krs,

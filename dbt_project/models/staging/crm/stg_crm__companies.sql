@@ -22,7 +22,7 @@ renamed as (
         ) as uk_company_number,
         properties__city as city,
         coalesce(archived, false) as is_archived,
-        cast(properties__createdate as timestamp) as created_at
+        {{ lenient_cast('properties__createdate', 'timestamp') }} as created_at
 
     from source
 

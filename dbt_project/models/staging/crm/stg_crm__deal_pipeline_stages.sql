@@ -21,7 +21,7 @@ final as (
         stages.id as deal_stage,
         stages.label as deal_stage_label,
         stages.display_order,
-        cast(stages.metadata__probability as double) as win_probability,
+        {{ lenient_cast('stages.metadata__probability', 'double') }} as win_probability,
         stages.metadata__is_closed = 'true' as is_closed
 
     from stages

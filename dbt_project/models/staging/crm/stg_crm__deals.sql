@@ -11,7 +11,7 @@ renamed as (
     select
         id as deal_id,
         properties__dealname as deal_name,
-        cast(properties__amount as decimal(18, 2)) as amount,
+        {{ lenient_cast('properties__amount', 'decimal(18, 2)') }} as amount,
         properties__dealstage as deal_stage,
         properties__pipeline as pipeline,
         properties__dealstage = 'closedwon' as is_won,
@@ -19,8 +19,8 @@ renamed as (
         properties__dealstage not in ('closedwon', 'closedlost') as is_open,
         properties__closed_lost_reason as closed_lost_reason,
         properties__hubspot_owner_id as owner_id,
-        cast(properties__createdate as timestamp) as created_at,
-        cast(properties__closedate as timestamp) as closed_at,
+        {{ lenient_cast('properties__createdate', 'timestamp') }} as created_at,
+        {{ lenient_cast('properties__closedate', 'timestamp') }} as closed_at,
         coalesce(archived, false) as is_archived
 
     from source

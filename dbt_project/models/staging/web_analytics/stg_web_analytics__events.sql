@@ -26,7 +26,7 @@ renamed as (
         campaign_medium,
         {{ normalize_email(json_text('traits', 'email')) }} as traits_email,
         {{ json_text('properties', 'form_id') }} as form_id,
-        cast({{ json_text('properties', 'interest_level') }} as integer) as form_interest_level,
+        {{ lenient_cast(json_text('properties', 'interest_level'), 'integer') }} as form_interest_level,
         {{ json_text('properties', 'nip') }} as form_nip,
         -- Consent given on a form (checkboxes) or in the consent manager (cookie banner).
         {{ json_text('properties', 'consent.email_marketing') }} as form_consent_email_marketing,
