@@ -896,6 +896,29 @@ def checked_objects(
         yield position, item
 
 
+def type_problem(name: str, value: Any, data_type: str) -> str | None:
+    """Why ``value`` is not of the dlt ``data_type`` (text, bigint, bool, date) a source
+    stores it as, as a quarantine reason, or None (an absent value is fine). A value is
+    never coerced: a list stored as text would read "['a']"."""
+    if value is None:
+        return None
+    if data_type == "bigint" and (
+        isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63
+    ):
+        # Beyond 64 bits it has no column type: it stopped the whole load.
+        return f"wrong type: {name} must be an integer, got {value!r}"
+    if data_type == "bool" and not isinstance(value, bool):
+        return f"wrong type: {name} must be true or false, got {value!r}"
+    if data_type == "date":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return f"wrong type: {name} must be a date (YYYY-MM-DD), got {value!r}"
+    if data_type == "text" and not isinstance(value, str):
+        return f"wrong type: {name} must be text, got {value!r}"
+    return None
+
+
 def _readable(value: str) -> str:
     """CSV text read with ``surrogateescape`` as Unicode text, bytes that are not UTF-8
     as replacement characters."""

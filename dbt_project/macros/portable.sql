@@ -62,19 +62,6 @@
     try_cast({{ expression }} as {{ type }})
 {%- endmacro %}
 
-{#- An integer from text, or null when the text is not one (no error). -#}
-{% macro safe_cast_integer(expression) -%}
-    {{ return(adapter.dispatch('safe_cast_integer', 'leadhouse')(expression)) }}
-{%- endmacro %}
-
-{% macro default__safe_cast_integer(expression) -%}
-    try_cast({{ expression }} as integer)
-{%- endmacro %}
-
-{% macro spark__safe_cast_integer(expression) -%}
-    cast({{ expression }} as int)
-{%- endmacro %}
-
 {#- The end of a validity interval, where an open interval (no end) lasts for ever.
     Comparing with this instead of `valid_to is null or ...` keeps a range join a hash
     join on its keys: an `or` in a join condition makes engines compare every pair. -#}

@@ -4,7 +4,7 @@
 {% macro weighted_digit_sum(column, weights) -%}
     (
     {%- for weight in weights %}
-        {{ weight }} * {{ safe_cast_integer("substring(" ~ column ~ ", " ~ loop.index ~ ", 1)") }}
+        {{ weight }} * {{ lenient_cast("substring(" ~ column ~ ", " ~ loop.index ~ ", 1)", 'integer') }}
         {%- if not loop.last %} +{% endif %}
     {%- endfor %}
     )
@@ -17,7 +17,7 @@
         when length({{ column }}) <> 10 then false
         else coalesce(
             mod({{ weighted_digit_sum(column, [6, 5, 7, 2, 3, 4, 5, 6, 7]) }}, 11)
-            = {{ safe_cast_integer("substring(" ~ column ~ ", 10, 1)") }},
+            = {{ lenient_cast("substring(" ~ column ~ ", 10, 1)", 'integer') }},
             false
         )
     end
@@ -30,7 +30,7 @@
         when {{ column }} is null then null
         when length({{ column }}) = 9 then coalesce(
             mod(mod({{ weighted_digit_sum(column, [8, 9, 2, 3, 4, 5, 6, 7]) }}, 11), 10)
-            = {{ safe_cast_integer("substring(" ~ column ~ ", 9, 1)") }},
+            = {{ lenient_cast("substring(" ~ column ~ ", 9, 1)", 'integer') }},
             false
         )
         when length({{ column }}) = 14 then coalesce(
@@ -38,7 +38,7 @@
                 mod({{ weighted_digit_sum(column, [2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8]) }}, 11),
                 10
             )
-            = {{ safe_cast_integer("substring(" ~ column ~ ", 14, 1)") }},
+            = {{ lenient_cast("substring(" ~ column ~ ", 14, 1)", 'integer') }},
             false
         )
         else false

@@ -30,6 +30,7 @@ from ingestion.common import (
     batched,
     csv_records,
     json_lines,
+    type_problem,
     without_bom,
 )
 from leadhouse import taxids
@@ -420,12 +421,12 @@ def companies_house_problem(profile: Any) -> str | None:
     if number is None or (isinstance(number, str) and not number.strip()):
         return "missing company_number"
     for key in _COMPANIES_HOUSE_TEXTS:
-        value = profile.get(key)
-        if value is not None and not isinstance(value, str):
-            return f"wrong type: {key} must be text, got {value!r}"
-    insolvency = profile.get("has_insolvency_history")
-    if insolvency is not None and not isinstance(insolvency, bool):
-        return f"wrong type: has_insolvency_history must be true or false, got {insolvency!r}"
+        problem = type_problem(key, profile.get(key), "text")
+        if problem:
+            return problem
+    problem = type_problem("has_insolvency_history", profile.get("has_insolvency_history"), "bool")
+    if problem:
+        return problem
     codes = profile.get("sic_codes")
     if codes is not None and not (
         isinstance(codes, list) and all(isinstance(code, str) for code in codes)
@@ -437,9 +438,9 @@ def companies_house_problem(profile: Any) -> str | None:
     if not isinstance(office, dict):
         return f"wrong type: registered_office_address must be an object, got {office!r}"
     for key in ("locality", "postal_code"):
-        value = office.get(key)
-        if value is not None and not isinstance(value, str):
-            return f"wrong type: registered_office_address.{key} must be text, got {value!r}"
+        problem = type_problem(f"registered_office_address.{key}", office.get(key), "text")
+        if problem:
+            return problem
     return None
 
 

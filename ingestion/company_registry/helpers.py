@@ -3,31 +3,11 @@ the declared types (a wrong type is quarantined rather than loaded as a variant)
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from ingestion.common import type_problem
 from ingestion.company_registry.settings import COLUMNS
 from leadhouse import taxids
-
-
-def _type_problem(name: str, value: Any, data_type: str) -> str | None:
-    if value is None:
-        return None
-    if data_type == "bigint" and (
-        isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63
-    ):
-        # Beyond 64 bits it has no column type: it stopped the whole registry load.
-        return f"wrong type: {name} must be an integer, got {value!r}"
-    if data_type == "bool" and not isinstance(value, bool):
-        return f"wrong type: {name} must be true or false, got {value!r}"
-    if data_type == "date":
-        try:
-            date.fromisoformat(str(value))
-        except ValueError:
-            return f"wrong type: {name} must be a date (YYYY-MM-DD), got {value!r}"
-    if data_type == "text" and not isinstance(value, str):
-        return f"wrong type: {name} must be text, got {value!r}"
-    return None
 
 
 def check_record(record: dict[str, Any]) -> str | None:
@@ -45,7 +25,7 @@ def check_record(record: dict[str, Any]) -> str | None:
     if not record.get("name"):
         return "missing name"
     for name, data_type in COLUMNS.items():
-        problem = _type_problem(name, record.get(name), data_type)
+        problem = type_problem(name, record.get(name), data_type)
         if problem:
             return problem
     return None

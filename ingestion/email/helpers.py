@@ -15,6 +15,7 @@ from ingestion.common import (
     Reject,
     future_cutoff,
     not_utf8,
+    type_problem,
     without_bom,
 )
 from ingestion.email.settings import BATCH_ROWS, EVENT_SCHEMA, EVENT_TYPES
@@ -59,34 +60,6 @@ def _items(
             rejects.append(Reject(RESOURCE, path.name, line_number, reason, raw))
 
 
-def _check(event: Any) -> str | None:
-    if not isinstance(event, dict):
-        return "not a JSON object"
-    if not event.get("sg_event_id"):
-        return "missing sg_event_id"
-    if not event.get("email"):
-        return "missing email"
-    if event.get("event") not in EVENT_TYPES:
-        return f"unknown event type: {event.get('event')!r}"
-    for field in TEXT_FIELDS:
-        value = event.get(field)
-        if value is not None and not isinstance(value, str):
-            return f"wrong type: {field} must be text, got {value!r}"
-    category = event.get("category")
-    if category is not None and not (
-        isinstance(category, str)
-        or (isinstance(category, list) and all(isinstance(c, str) for c in category))
-    ):
-        return f"wrong type: category must be text or a list of texts, got {category!r}"
-    group = event.get("asm_group_id")
-    if group is not None and _int(group) is None:
-        return f"wrong type: asm_group_id must be an integer, got {group!r}"
-    machine_open = event.get("sg_machine_open")
-    if machine_open is not None and not isinstance(machine_open, bool):
-        return f"wrong type: sg_machine_open must be true or false, got {machine_open!r}"
-    return None
-
-
 # Webhook fields stored as text. Another JSON type is quarantined rather than stored as
 # its Python form ("['a@b.pl']"); in a column that is not the key or the address, it
 # stopped the whole e-mail load.
@@ -101,6 +74,31 @@ TEXT_FIELDS = (
     "type",
     "useragent",
 )
+
+
+def _check(event: Any) -> str | None:
+    if not isinstance(event, dict):
+        return "not a JSON object"
+    if not event.get("sg_event_id"):
+        return "missing sg_event_id"
+    if not event.get("email"):
+        return "missing email"
+    if event.get("event") not in EVENT_TYPES:
+        return f"unknown event type: {event.get('event')!r}"
+    for field in TEXT_FIELDS:
+        problem = type_problem(field, event.get(field), "text")
+        if problem:
+            return problem
+    category = event.get("category")
+    if category is not None and not (
+        isinstance(category, str)
+        or (isinstance(category, list) and all(isinstance(c, str) for c in category))
+    ):
+        return f"wrong type: category must be text or a list of texts, got {category!r}"
+    group = event.get("asm_group_id")
+    if group is not None and _int(group) is None:
+        return f"wrong type: asm_group_id must be an integer, got {group!r}"
+    return type_problem("sg_machine_open", event.get("sg_machine_open"), "bool")
 
 
 def _categories(value: Any) -> str | None:

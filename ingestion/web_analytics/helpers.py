@@ -183,12 +183,7 @@ def _parquet_batches(handle: Any) -> Iterator[pa.RecordBatch]:
     """A Parquet file's record batches; a file Arrow cannot read raises ``UnreadableFile``
     after the batches read before the fault (``common.readable`` quarantines it)."""
     try:
-        batches = pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS)
-        while True:
-            batch = next(batches, None)
-            if batch is None:
-                return
-            yield batch
+        yield from pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS)
     except pa.ArrowInvalid as error:  # not I/O errors: a source that cannot read fails
         raise UnreadableFile(f"not a readable Parquet file: {error}") from error
 
