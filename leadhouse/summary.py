@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadhouse.config import connect
@@ -19,6 +19,8 @@ STAGE_ORDER = (
     "disqualified",
     "no_consent",
 )
+# Values staging could not type (dbt_project/models/staging/stg_values_not_typed.sql).
+NOT_TYPED_VIEW = "staging.stg_values_not_typed"
 RAW_DATASETS = ("raw_crm", "raw_web_analytics", "raw_email", "raw_company_registry")
 
 
@@ -32,6 +34,8 @@ class Summary:
     sla: dict[str, int]
     quarantined: dict[str, int]
     database: Path
+    # (raw table, column) -> values staging could not type and carried on as null.
+    not_typed: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def read_summary(database: Path, top: int = 10) -> Summary:
@@ -81,6 +85,21 @@ def read_summary(database: Path, top: int = 10) -> Summary:
             if dataset in present:
                 count = con.execute(f"select count(*) from {dataset}.quarantine").fetchone()
                 quarantined[dataset] = int(count[0]) if count else 0
+        not_typed: dict[tuple[str, str], int] = {}
+        has_view = con.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+            NOT_TYPED_VIEW.split("."),
+        ).fetchone()
+        if has_view and has_view[0]:  # a warehouse built before the view has none
+            for table, column, count in con.execute(
+                f"""
+                select source_table, column_name, count(*)
+                from {NOT_TYPED_VIEW}
+                group by source_table, column_name
+                order by source_table, column_name
+                """
+            ).fetchall():
+                not_typed[(table, column)] = int(count)
     return Summary(
         people=people,
         stages={stage: stages.get(stage, 0) for stage in STAGE_ORDER if stage in stages}
@@ -91,6 +110,7 @@ def read_summary(database: Path, top: int = 10) -> Summary:
         sla={status: int(count) for status, count in sla.items()},
         quarantined=quarantined,
         database=database,
+        not_typed=not_typed,
     )
 
 
@@ -125,5 +145,9 @@ def render(summary: Summary) -> str:
         lines += ["", "Quarantined at load (see <dataset>.quarantine):"]
         for dataset, count in summary.quarantined.items():
             lines.append(f"  {dataset:<22} {count:>6}")
+    if summary.not_typed:
+        lines += ["", f"Values not of their type, carried on as null (see {NOT_TYPED_VIEW}):"]
+        for (table, column), count in summary.not_typed.items():
+            lines.append(f"  {table + '.' + column:<46} {count:>6}")
     lines += ["", f"Warehouse: {summary.database}"]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -75,6 +76,9 @@ def test_summary_command(built: Built) -> None:
     result = runner.invoke(app, ["summary", "--warehouse", str(built.warehouse.root)])
     assert result.exit_code == 0, result.output
     assert "People per stage:" in result.output
+    # The generated contact whose lastmodifieddate was typed by hand (tests/test_typing.py).
+    assert "Values not of their type, carried on as null" in result.output
+    assert re.search(r"raw_crm\.contacts\.properties__lastmodifieddate +1\n", result.output)
 
 
 def test_bench_refuses_unknown_step_groups(tmp_path: Path) -> None:

@@ -801,6 +801,11 @@ class _Generator:
                         )
                     )
         if self.people:
+            # A date typed by hand in the CRM: staging cannot type it, carries it on as null
+            # and reports it (staging.stg_values_not_typed).
+            typed_by_hand = contacts[len(contacts) // 3]
+            if isinstance(typed_by_hand, dict):
+                typed_by_hand["properties"]["lastmodifieddate"] = "yesterday"
             contacts.insert(len(contacts) // 2, '{"id": "99999999", "properties": {"email": ')
         files: dict[str, list[dict | str]] = {
             "contacts": contacts,

@@ -1,0 +1,47 @@
+{#- Every value staging types with lenient_cast and finds not to be its type (a date typed
+    by hand as 'yesterday', a word in an amount): staging carries it on as null, so that
+    one value does not stop the build, and this view reports it with its record, text and
+    reason. One entry per lenient_cast on source text in staging; tests/test_typing.py
+    checks that the two lists agree. -#}
+{%- set typed = [
+    {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__interest_level', 'type': 'integer'},
+    {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__createdate', 'type': 'timestamp'},
+    {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__lastmodifieddate', 'type': 'timestamp'},
+    {'source': ('crm', 'companies'), 'key': 'id', 'value': 'properties__createdate', 'type': 'timestamp'},
+    {'source': ('crm', 'deals'), 'key': 'id', 'value': 'properties__amount', 'type': 'decimal(18, 2)'},
+    {'source': ('crm', 'deals'), 'key': 'id', 'value': 'properties__createdate', 'type': 'timestamp'},
+    {'source': ('crm', 'deals'), 'key': 'id', 'value': 'properties__closedate', 'type': 'timestamp'},
+    {'source': ('crm', 'pipelines__stages'), 'key': 'id', 'value': 'metadata__probability', 'type': 'double'},
+    {'source': ('web_analytics', 'events'), 'key': 'message_id', 'value': json_text('properties', 'interest_level'),
+     'label': 'properties.interest_level', 'type': 'integer'},
+    {'source': ('company_registry', 'firmographics'), 'key': 'nip',
+     'value': dbt.split_part('pkd_main', "'.'", 1), 'raw': 'pkd_main', 'label': 'pkd_main',
+     'type': 'integer', 'reason': 'pkd_main does not start with a division number (NN.NN.X)'},
+] -%}
+
+{#- Present only where the VAT White List has been asked (`--vat-whitelist`). -#}
+{%- set whitelist_answers = optional_source('company_registry', 'vat_whitelist_subjects', {
+    'proof_id': 'varchar', 'requested_at': 'varchar', '_dlt_load_id': 'varchar'
+}) ~ ' as answers' -%}
+
+{% for entry in typed %}
+    {{ values_not_typed(
+        source(*entry.source),
+        source(*entry.source).schema ~ '.' ~ source(*entry.source).identifier,
+        entry.key,
+        entry.value,
+        entry.type,
+        entry.get('label', entry.value),
+        raw=entry.get('raw'),
+        reason=entry.get('reason')
+    ) | indent(4) }}
+    union all
+{% endfor %}
+{{ values_not_typed(
+    whitelist_answers,
+    source('company_registry', 'vat_whitelist_subjects').schema ~ '.vat_whitelist_subjects',
+    'proof_id',
+    'requested_at',
+    'timestamp',
+    'requested_at'
+) }}
