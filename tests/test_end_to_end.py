@@ -11,10 +11,11 @@ import duckdb
 import pytest
 
 from expectations.checkpoint import run_checks
-from leadhouse.config import DEFAULT_DEFINITION, Warehouse
+from leadhouse.build import build
+from leadhouse.config import DEFAULT_DEFINITION, DEFINITIONS_DIR, Warehouse
 from leadhouse.definition import load_definition
 from leadhouse.summary import read_summary, render
-from tests.conftest import Built, query
+from tests.conftest import AS_OF, Built, query
 
 
 def _rows(built: Built, sql: str) -> list[tuple]:
@@ -201,6 +202,56 @@ def test_identity_resolution_recovers_the_ground_truth(built: Built) -> None:
     )
     assert len(identified) > 500
     assert precision >= 0.99 and recall >= 0.99
+
+
+def test_a_contact_merged_away_after_it_was_loaded_becomes_part_of_its_survivor(
+    built: Built, tmp_path: Path
+) -> None:
+    """The warehouse keeps a contact's record after HubSpot merges it into another, and the
+    survivor arrives listing it: the build must not fail (it did: the id resolved twice),
+    the merged-away contact is no person of its own, and its visits go to the survivor."""
+    copy = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built.warehouse.root, copy.root)
+    merged, survivor = _rows(
+        built,
+        """
+        with visitors as (
+            select user_id as contact_id, count(*) as events
+            from staging.stg_web_analytics__events
+            where user_id in (select crm_contact_id from marts.dim_person)
+            group by user_id
+        )
+        select contact_id from visitors order by events desc, contact_id limit 2
+        """,
+    )
+    (survivor_person,) = _rows(
+        built, f"select person_id from marts.dim_person where crm_contact_id = '{survivor[0]}'"
+    )[0]
+    people_before = _rows(built, "select count(*) from marts.dim_person")[0][0]
+    with duckdb.connect(str(copy.database)) as con:
+        con.execute(
+            "update raw_crm.contacts set properties__hs_merged_object_ids = "
+            "coalesce(properties__hs_merged_object_ids || ';', '') || ? where id = ?",
+            [merged[0], survivor[0]],
+        )
+    build(copy, DEFINITIONS_DIR, as_of=AS_OF, quiet=True)
+
+    assert query(
+        copy.database,
+        "select survivor_contact_id, link_method from intermediate.int_contact_ids_resolved "
+        f"where contact_id = '{merged[0]}'",
+    ) == [(survivor[0], "crm_merged_contact_id")]
+    assert query(copy.database, "select count(*) from marts.dim_person")[0][0] == people_before - 1
+    assert query(
+        copy.database,
+        f"select count(*) from marts.dim_person where crm_contact_id = '{merged[0]}'",
+    ) == [(0,)]
+    # The merged-away contact's visits, attributed before, now belong to the survivor.
+    assert query(
+        copy.database,
+        "select distinct person_id from intermediate.int_web_events_attributed "
+        f"where user_id = '{merged[0]}'",
+    ) == [(survivor_person,)]
 
 
 def test_people_are_matched_to_their_accounts(built: Built) -> None:
