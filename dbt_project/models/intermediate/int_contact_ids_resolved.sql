@@ -35,11 +35,18 @@ listed as (
 
 ),
 
+listed_ids as (
+
+    select distinct contact_id
+    from listed
+
+),
+
 roots as (
 
     select contacts.contact_id
     from contacts
-    left join (select distinct contact_id from listed) as listed_ids
+    left join listed_ids
         on contacts.contact_id = listed_ids.contact_id
     where listed_ids.contact_id is null
 
