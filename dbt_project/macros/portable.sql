@@ -68,3 +68,13 @@
 {% macro interval_end(column) -%}
     coalesce({{ column }}, cast('9999-12-31 00:00:00' as timestamp))
 {%- endmacro %}
+
+{#- The moment of a dlt load, from its id (Unix seconds as text, e.g. '1796278658.34'), as a
+    timestamp in UTC, to the second. -#}
+{% macro load_id_timestamp(column) -%}
+    {{ dbt.dateadd(
+        'second',
+        'cast(floor(cast(' ~ column ~ ' as double)) as bigint)',
+        "cast('1970-01-01 00:00:00' as timestamp)"
+    ) }}
+{%- endmacro %}

@@ -11,7 +11,19 @@ with
 
 statuses as (
 
-    select * from {{ ref('stg_crm__subscription_statuses') }}
+    -- A status without its time proves no consent, so a grant without one is left out;
+    -- a withdrawal without one still counts, from the moment the warehouse learned it.
+    select
+        *,
+        coalesce(
+            status_changed_at,
+            case when subscription_status = 'SUBSCRIBED' then null else loaded_at end
+        ) as captured_at
+
+    from {{ ref('stg_crm__subscription_statuses') }}
+    where
+        status_changed_at is not null
+        or coalesce(subscription_status, '') <> 'SUBSCRIBED'
 
 ),
 
@@ -69,11 +81,11 @@ crm as (
         lawful_bases.lawful_basis,
         coalesce(lawful_bases.is_valid_basis, false) as is_valid_basis,
         'crm_subscription_status' as consent_source,
-        statuses.status_changed_at as captured_at,
+        statuses.captured_at,
         statuses.legal_basis_explanation as policy_version,
         {{ dbt.hash(
             "'hubspot:' || statuses.subscription_id || ':' || statuses.email || ':' "
-            ~ "|| cast(statuses.status_changed_at as " ~ dbt.type_string() ~ ")"
+            ~ "|| cast(statuses.captured_at as " ~ dbt.type_string() ~ ")"
         ) }} as evidence_id,
         'email:' || statuses.email as identity_key
 

@@ -12,6 +12,7 @@ recipients as (
 
     select
         _dlt_id,
+        _dlt_load_id,
         recipient
     from {{ source('crm', 'communication_preferences') }}
 
@@ -27,7 +28,9 @@ final as (
         statuses.source_of_status,
         statuses.legal_basis as hubspot_legal_basis,
         statuses.legal_basis_explanation,
-        cast(statuses.timestamp as timestamp) as status_changed_at
+        cast(statuses.timestamp as timestamp) as status_changed_at,
+        -- When the warehouse learned the status: the dlt load (its id is a Unix time).
+        {{ load_id_timestamp('recipients._dlt_load_id') }} as loaded_at
 
     from statuses
     inner join recipients
