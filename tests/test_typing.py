@@ -101,6 +101,22 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
             "raw_crm.companies",
             {"id": "990002", "_dlt_id": "typing-2", "properties__createdate": "last spring"},
         )
+        # A NIP with a typo in its check digit, and one written the EU VAT way (valid).
+        nip = con.execute(
+            "select properties__nip from raw_crm.companies where properties__nip is not null "
+            "order by id limit 1"
+        ).fetchone()[0]
+        typo = nip[:9] + str((int(nip[9]) + 1) % 10)
+        _insert_like(
+            con,
+            "raw_crm.companies",
+            {"id": "990004", "_dlt_id": "typing-6", "properties__nip": typo},
+        )
+        _insert_like(
+            con,
+            "raw_crm.companies",
+            {"id": "990005", "_dlt_id": "typing-7", "properties__nip": f"pl {nip[:3]}-{nip[3:]}"},
+        )
         _insert_like(
             con,
             "raw_crm.deals",
@@ -137,7 +153,7 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
     results = json.loads((copy.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
     (warning,) = [r for r in results["results"] if r["unique_id"].startswith("test.")]
     assert "is_empty_stg_values_not_typed" in warning["unique_id"]
-    assert (warning["status"], warning["failures"]) == ("warn", 9)
+    assert (warning["status"], warning["failures"]) == ("warn", 10)
 
     reported = set(
         query(copy.database, f"select source_table, record_id, column_name, raw_value from {VIEW}")
@@ -152,4 +168,13 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
         ("raw_web_analytics.events", "typing-event", "properties.interest_level", "very"),
         ("raw_company_registry.vat_whitelist_subjects", "typing-proof", "requested_at", "wczoraj"),
         ("raw_company_registry.firmographics", "9990000001", "pkd_main", "6201Z"),
+        ("raw_crm.companies", "990004", "properties__nip", typo),
     }
+    # Staging carries the typo on as no NIP (so it is neither matched nor published) and
+    # reads the EU VAT form as the NIP it is.
+    run_dbt(copy, ["build", "--select", "stg_crm__companies"], as_of=AS_OF, quiet=True)
+    assert query(
+        copy.database,
+        "select company_id, nip from staging.stg_crm__companies "
+        "where company_id in ('990004', '990005') order by company_id",
+    ) == [("990004", None), ("990005", nip)]

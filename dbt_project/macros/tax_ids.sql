@@ -44,3 +44,14 @@
         else false
     end
 {%- endmacro %}
+
+{#- A NIP the way people write it ('PL 700-133-89-05', 'pl7001338905', '700.133.89.05') as
+    its ten characters: upper case, no spaces, dashes or dots, no 'PL' (EU VAT) prefix.
+    Null for a null or blank text. -#}
+{% macro normalize_nip(column) -%}
+    {%- set compact = "replace(replace(replace(upper(trim(" ~ column ~ ")), '-', ''), ' ', ''), '.', '')" -%}
+    nullif(
+        case when {{ compact }} like 'PL%' then substring({{ compact }}, 3) else {{ compact }} end,
+        ''
+    )
+{%- endmacro %}

@@ -75,7 +75,7 @@ form_nips as (
 
     select
         person_id,
-        max(replace(replace(form_nip, '-', ''), ' ', '')) as nip
+        max({{ normalize_nip('form_nip') }}) as nip
 
     from {{ ref('int_web_events_attributed') }}
     where

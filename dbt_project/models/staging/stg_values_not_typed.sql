@@ -19,6 +19,13 @@
      'type': 'integer', 'reason': 'pkd_main does not start with a division number (NN.NN.X)'},
 ] -%}
 
+{#- CRM companies' NIPs as stg_crm__companies reads them: one that fails its check digit
+    becomes null there. -#}
+{%- set crm_nips -%}
+    (select id, _dlt_load_id, properties__nip, {{ normalize_nip('properties__nip') }} as nip_normalized
+    from {{ source('crm', 'companies') }}) as companies
+{%- endset -%}
+
 {#- Present only where the VAT White List has been asked (`--vat-whitelist`). -#}
 {%- set whitelist_answers = optional_source('company_registry', 'vat_whitelist_subjects', {
     'proof_id': 'varchar', 'requested_at': 'varchar', '_dlt_load_id': 'varchar'
@@ -37,6 +44,18 @@
     ) | indent(4) }}
     union all
 {% endfor %}
+{{ values_not_typed(
+    crm_nips,
+    source('crm', 'companies').schema ~ '.companies',
+    'id',
+    'nip_normalized',
+    'nip',
+    'properties__nip',
+    raw='properties__nip',
+    reason='properties__nip is not a NIP (10 digits, the last a check digit)',
+    usable=nip_is_valid('nip_normalized')
+) }}
+union all
 {{ values_not_typed(
     whitelist_answers,
     source('company_registry', 'vat_whitelist_subjects').schema ~ '.vat_whitelist_subjects',

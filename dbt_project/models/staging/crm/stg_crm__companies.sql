@@ -6,13 +6,26 @@ source as (
 
 ),
 
+normalized as (
+
+    select
+        *,
+        {{ normalize_nip('properties__nip') }} as nip_normalized
+
+    from source
+
+),
+
 renamed as (
 
     select
         id as company_id,
         properties__name as company_name,
         nullif(lower(trim(properties__domain)), '') as web_domain,
-        nullif(replace(replace(properties__nip, '-', ''), ' ', ''), '') as nip,
+        -- A NIP that fails its check digit (a typo) matches nothing and must not be
+        -- published; it is reported in stg_values_not_typed and the company is matched by
+        -- its web domain instead, like one without a NIP.
+        case when {{ nip_is_valid('nip_normalized') }} then nip_normalized end as nip,
         -- UK Companies House number, a custom property: digits and letters only.
         nullif(
             upper(replace({{ optional_column(
@@ -24,7 +37,7 @@ renamed as (
         coalesce(archived, false) as is_archived,
         {{ lenient_cast('properties__createdate', 'timestamp') }} as created_at
 
-    from source
+    from normalized
 
 )
 
