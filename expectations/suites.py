@@ -19,7 +19,9 @@ import yaml
 
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.yml")
 LAWFUL_BASES = ["consent", "legitimate_interest", "contract"]
-EMAIL_REGEX = r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$"
+# Staging publishes only addresses this matches (email_pattern in dbt_project/macros/
+# portable.sql, the same text: tests/test_typing.py); the check proves it held.
+EMAIL_REGEX = r"^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$"
 
 
 @dataclass(frozen=True)

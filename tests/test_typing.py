@@ -9,8 +9,9 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.suites import EMAIL_REGEX
 from leadhouse.build import run_dbt
-from leadhouse.config import Warehouse
+from leadhouse.config import REPO_ROOT, Warehouse
 from tests.conftest import AS_OF, Built, query
 
 VIEW = "staging.stg_values_not_typed"
@@ -94,7 +95,23 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
                 "properties__interest_level": "high",
                 "properties__createdate": "  ",  # blank: no value, nothing lost
                 "properties__lastmodifieddate": "2026-10-01T10:00:00Z",
+                "properties__email": "jan kowalski@firma.pl",
             },
+        )
+        _insert_like(
+            con,
+            "raw_crm.communication_preferences",
+            {"_dlt_id": "typing-8", "recipient": "jan kowalski@firma.pl"},
+        )
+        _insert_like(
+            con,
+            "raw_email.events",
+            {"sg_event_id": "typing-mail", "email": "jan@firma"},
+        )
+        _insert_like(
+            con,
+            "raw_web_analytics.events",
+            {"message_id": "typing-identify", "traits": '{"email": "mailto:jan@firma.pl"}'},
         )
         _insert_like(
             con,
@@ -153,7 +170,7 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
     results = json.loads((copy.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
     (warning,) = [r for r in results["results"] if r["unique_id"].startswith("test.")]
     assert "is_empty_stg_values_not_typed" in warning["unique_id"]
-    assert (warning["status"], warning["failures"]) == ("warn", 10)
+    assert (warning["status"], warning["failures"]) == ("warn", 14)
 
     reported = set(
         query(copy.database, f"select source_table, record_id, column_name, raw_value from {VIEW}")
@@ -169,7 +186,17 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
         ("raw_company_registry.vat_whitelist_subjects", "typing-proof", "requested_at", "wczoraj"),
         ("raw_company_registry.firmographics", "9990000001", "pkd_main", "6201Z"),
         ("raw_crm.companies", "990004", "properties__nip", typo),
+        ("raw_crm.contacts", "990001", "properties__email", "jan kowalski@firma.pl"),
+        ("raw_crm.communication_preferences", "typing-8", "recipient", "jan kowalski@firma.pl"),
+        ("raw_email.events", "typing-mail", "email", "jan@firma"),
+        ("raw_web_analytics.events", "typing-identify", "traits.email", "mailto:jan@firma.pl"),
     }
+    # Text that is no address reaches nobody and identifies nobody: staging carries it as
+    # null (the quality gate would otherwise stop publishing over one typo).
+    assert query(
+        copy.database,
+        "select email from staging.stg_crm__contacts where contact_id = '990001'",
+    ) == [(None,)]
     # Staging carries the typo on as no NIP (so it is neither matched nor published) and
     # reads the EU VAT form as the NIP it is.
     run_dbt(copy, ["build", "--select", "stg_crm__companies"], as_of=AS_OF, quiet=True)
@@ -178,3 +205,14 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
         "select company_id, nip from staging.stg_crm__companies "
         "where company_id in ('990004', '990005') order by company_id",
     ) == [("990004", None), ("990005", nip)]
+
+
+def test_staging_and_the_quality_gate_agree_on_well_formed_addresses() -> None:
+    """Staging publishes only addresses the gate accepts: one pattern, written twice (dbt
+    cannot import Python), kept identical here."""
+    macros = (REPO_ROOT / "dbt_project" / "macros" / "portable.sql").read_text(encoding="utf-8")
+    pattern = re.search(r"macro email_pattern\(\) -%}\s*(\S+)\s*{%- endmacro", macros)
+    assert pattern and pattern.group(1) == EMAIL_REGEX
+    assert re.match(EMAIL_REGEX, "anna.nowak+wms@firma-1.com.pl")
+    for text in ("jan kowalski@firma.pl", "jan@@firma.pl", "jan@firma", "mailto:jan@firma.pl"):
+        assert not re.match(EMAIL_REGEX, text), text

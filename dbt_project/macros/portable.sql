@@ -26,9 +26,32 @@
     lateral view explode(split({{ column }}, '{{ delimiter }}')) split_values as {{ alias }}
 {%- endmacro %}
 
-{#- E-mail addresses compared the way mail servers and people treat them. -#}
+{#- A well-formed e-mail address, lower case: the quality gate's rule for the addresses the
+    warehouse publishes (EMAIL_REGEX in expectations/suites.py; a test keeps both equal). -#}
+{% macro email_pattern() -%}
+    ^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$
+{%- endmacro %}
+
+{#- E-mail addresses compared the way mail servers and people treat them (trimmed, lower
+    case), or null for text that is no address ('jan kowalski@firma.pl', 'jan@firma'): it
+    reaches nobody, identifies nobody and must not be published (stg_values_not_typed
+    reports it). -#}
 {% macro normalize_email(column) -%}
-    nullif(lower(trim({{ column }})), '')
+    {%- set normalized = "lower(trim(" ~ column ~ "))" -%}
+    case when {{ regex_matches(normalized, email_pattern()) }} then {{ normalized }} end
+{%- endmacro %}
+
+{#- Whether text matches a regular expression (POSIX-style, as both engines read it). -#}
+{% macro regex_matches(value, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'leadhouse')(value, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_matches(value, pattern) -%}
+    regexp_matches({{ value }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__regex_matches(value, pattern) -%}
+    ({{ value }} rlike '{{ pattern }}')
 {%- endmacro %}
 
 {#- The moment scores are computed for, in UTC: var('as_of'), else the environment variable

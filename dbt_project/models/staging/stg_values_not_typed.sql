@@ -19,6 +19,16 @@
      'type': 'integer', 'reason': 'pkd_main does not start with a division number (NN.NN.X)'},
 ] -%}
 
+{#- E-mail addresses the way normalize_email reads them: text that is no address becomes
+    null in staging. -#}
+{%- set addresses = [
+    {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__email'},
+    {'source': ('crm', 'communication_preferences'), 'key': '_dlt_id', 'value': 'recipient'},
+    {'source': ('web_analytics', 'events'), 'key': 'message_id', 'value': json_text('traits', 'email'),
+     'label': 'traits.email'},
+    {'source': ('email', 'events'), 'key': 'sg_event_id', 'value': 'email'},
+] -%}
+
 {#- CRM companies' NIPs as stg_crm__companies reads them: one that fails its check digit
     becomes null there. -#}
 {%- set crm_nips -%}
@@ -41,6 +51,19 @@
         entry.get('label', entry.value),
         raw=entry.get('raw'),
         reason=entry.get('reason')
+    ) | indent(4) }}
+    union all
+{% endfor %}
+{% for entry in addresses %}
+    {{ values_not_typed(
+        source(*entry.source),
+        source(*entry.source).schema ~ '.' ~ source(*entry.source).identifier,
+        entry.key,
+        entry.value,
+        'e-mail address',
+        entry.get('label', entry.value),
+        reason=entry.get('label', entry.value) ~ ' is not an e-mail address',
+        usable=normalize_email(entry.value) ~ ' is not null'
     ) | indent(4) }}
     union all
 {% endfor %}
