@@ -34,7 +34,7 @@ class Summary:
     sla: dict[str, int]
     quarantined: dict[str, int]
     database: Path
-    # (raw table, column) -> values staging could not type and carried on as null.
+    # (raw table, column) -> values staging could not read (carried on as null or a fallback).
     not_typed: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -146,7 +146,7 @@ def render(summary: Summary) -> str:
         for dataset, count in summary.quarantined.items():
             lines.append(f"  {dataset:<22} {count:>6}")
     if summary.not_typed:
-        lines += ["", f"Values not of their type, carried on as null (see {NOT_TYPED_VIEW}):"]
+        lines += ["", f"Values staging could not read (see {NOT_TYPED_VIEW}):"]
         for (table, column), count in summary.not_typed.items():
             lines.append(f"  {table + '.' + column:<46} {count:>6}")
     lines += ["", f"Warehouse: {summary.database}"]

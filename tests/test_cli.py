@@ -77,7 +77,7 @@ def test_summary_command(built: Built) -> None:
     assert result.exit_code == 0, result.output
     assert "People per stage:" in result.output
     # The generated contact whose lastmodifieddate was typed by hand (tests/test_typing.py).
-    assert "Values not of their type, carried on as null" in result.output
+    assert "Values staging could not read" in result.output
     assert re.search(r"raw_crm\.contacts\.properties__lastmodifieddate +1\n", result.output)
 
 

@@ -147,6 +147,16 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
         )
         _insert_like(
             con,
+            "raw_crm.meetings",
+            {"id": "990006", "_dlt_id": "typing-9", "properties__hs_timestamp": "last week"},
+        )
+        _insert_like(  # the meeting's contact
+            con,
+            "raw_crm.meetings__associations__contacts__results",
+            {"_dlt_parent_id": "typing-9", "_dlt_id": "typing-10"},
+        )
+        _insert_like(
+            con,
             "raw_crm.pipelines__stages",
             {"id": "typing-stage", "_dlt_id": "typing-4", "metadata__probability": "high"},
         )
@@ -170,7 +180,7 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
     results = json.loads((copy.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
     (warning,) = [r for r in results["results"] if r["unique_id"].startswith("test.")]
     assert "is_empty_stg_values_not_typed" in warning["unique_id"]
-    assert (warning["status"], warning["failures"]) == ("warn", 14)
+    assert (warning["status"], warning["failures"]) == ("warn", 15)
 
     reported = set(
         query(copy.database, f"select source_table, record_id, column_name, raw_value from {VIEW}")
@@ -190,7 +200,21 @@ def test_values_of_another_type_in_every_typed_column_are_reported_with_a_warnin
         ("raw_crm.communication_preferences", "typing-8", "recipient", "jan kowalski@firma.pl"),
         ("raw_email.events", "typing-mail", "email", "jan@firma"),
         ("raw_web_analytics.events", "typing-identify", "traits.email", "mailto:jan@firma.pl"),
+        ("raw_crm.meetings", "990006", "properties__hs_timestamp", "last week"),
     }
+    # A record's time falls back to when the CRM created the record (a blank createdate
+    # too, which is no value and not reported).
+    assert query(
+        copy.database,
+        "select c.created_at = cast(r.created_at as timestamp) from staging.stg_crm__contacts c "
+        "join raw_crm.contacts r on r.id = c.contact_id where c.contact_id = '990001'",
+    ) == [(True,)]
+    assert query(
+        copy.database,
+        "select distinct m.occurred_at = cast(r.created_at as timestamp) "
+        "from staging.stg_crm__meetings m join raw_crm.meetings r on r.id = m.engagement_id "
+        "where m.engagement_id = '990006'",
+    ) == [(True,)]
     # Text that is no address reaches nobody and identifies nobody: staging carries it as
     # null (the quality gate would otherwise stop publishing over one typo).
     assert query(

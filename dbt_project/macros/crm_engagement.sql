@@ -27,7 +27,9 @@ final as (
         engagements.properties__hs_activity_type as activity_type,
         {%- endif %}
         engagements.{{ detail_column }} as detail,
-        cast(engagements.properties__hs_timestamp as timestamp) as occurred_at
+        {{ crm_record_time(
+            lenient_cast('engagements.properties__hs_timestamp', 'timestamp'), object_name, 'engagements'
+        ) }} as occurred_at
 
     from engagements
     inner join contacts
@@ -38,3 +40,15 @@ final as (
 
 select * from final
 {% endmacro %}
+
+{#- When a CRM record's event happened: `value` (a property typed from text), else when the
+    record was created in the CRM (`createdAt`, which CSV exports lack), else when the
+    warehouse loaded it. Never null, so one date typed by hand ('last week', reported in
+    stg_values_not_typed) or left out neither stops the build nor drops the record. -#}
+{% macro crm_record_time(value, object_name, qualifier=none) -%}
+    coalesce(
+        {{ value }},
+        {{ optional_column('crm', object_name, 'created_at', 'timestamp', qualifier) }},
+        {{ load_id_timestamp((qualifier ~ '.' if qualifier else '') ~ '_dlt_load_id') }}
+    )
+{%- endmacro %}

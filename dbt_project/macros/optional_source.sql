@@ -19,8 +19,8 @@
 
 {#- A column a source table may lack (e.g. a custom CRM property nobody has filled yet:
     dlt creates columns only for values it has seen): the column when the table has it,
-    else a typed null. -#}
-{% macro optional_column(source_name, table_name, column, data_type) -%}
+    else a typed null. `qualifier` is the table's alias in the query, if it needs one. -#}
+{% macro optional_column(source_name, table_name, column, data_type, qualifier=none) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- set names = [] -%}
     {%- if execute -%}
@@ -29,7 +29,7 @@
         {%- endfor -%}
     {%- endif -%}
     {%- if column | lower in names -%}
-        cast({{ column }} as {{ data_type }})
+        cast({{ qualifier ~ '.' if qualifier }}{{ column }} as {{ data_type }})
     {%- else -%}
         cast(null as {{ data_type }})
     {%- endif -%}

@@ -35,7 +35,7 @@ renamed as (
         ) as uk_company_number,
         properties__city as city,
         coalesce(archived, false) as is_archived,
-        {{ lenient_cast('properties__createdate', 'timestamp') }} as created_at
+        {{ crm_record_time(lenient_cast('properties__createdate', 'timestamp'), 'companies') }} as created_at
 
     from normalized
 

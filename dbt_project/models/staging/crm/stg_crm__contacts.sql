@@ -24,7 +24,7 @@ renamed as (
         properties__bant_need = 'yes' as has_bant_need,
         properties__bant_timing = 'yes' as has_bant_timing,
         nullif(properties__hs_merged_object_ids, '') as merged_contact_ids,
-        {{ lenient_cast('properties__createdate', 'timestamp') }} as created_at,
+        {{ crm_record_time(lenient_cast('properties__createdate', 'timestamp'), 'contacts') }} as created_at,
         {{ lenient_cast('properties__lastmodifieddate', 'timestamp') }} as updated_at,
         coalesce(archived, false) as is_archived,
         _dlt_id as dlt_id,

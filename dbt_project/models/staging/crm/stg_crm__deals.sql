@@ -19,7 +19,7 @@ renamed as (
         properties__dealstage not in ('closedwon', 'closedlost') as is_open,
         properties__closed_lost_reason as closed_lost_reason,
         properties__hubspot_owner_id as owner_id,
-        {{ lenient_cast('properties__createdate', 'timestamp') }} as created_at,
+        {{ crm_record_time(lenient_cast('properties__createdate', 'timestamp'), 'deals') }} as created_at,
         {{ lenient_cast('properties__closedate', 'timestamp') }} as closed_at,
         coalesce(archived, false) as is_archived
 
