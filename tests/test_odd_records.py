@@ -1,0 +1,203 @@
+"""Records that are valid JSON but odd, the way people type them into a CRM or a form: the
+whole run still publishes, and what staging could not read is reported.
+
+Each of these used to stop `leadhouse run`: the dbt build (exit 3) or the quality gate
+(exit 1, nothing published), over a single record."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadhouse.config import Warehouse
+from leadhouse.generate.synthetic import generate
+from leadhouse.runner import published_database
+from tests.conftest import AS_OF, END_DATE, query
+
+LEADHOUSE = str(Path(sys.executable).with_name("leadhouse"))
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines file (the generator's deliberately broken lines
+    left out)."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("properties"), dict):
+            found.append(record)
+    return found
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> None:
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+
+
+def _copy(record: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    copied = json.loads(json.dumps(record))
+    copied["properties"].update(properties)
+    return copied
+
+
+@pytest.fixture(scope="module")
+def odd_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    data = tmp_path_factory.mktemp("odd-data")
+    generate(data, people=400, seed=11, end=END_DATE)
+    crm = data / "crm"
+    contacts = _records(crm / "contacts.jsonl")
+    companies = _records(crm / "companies.jsonl")
+    meetings = _records(crm / "meetings.jsonl")
+    ids = {
+        "typo_email": "770001",
+        "self_listed": "770002",
+        "hand_dated": "770003",
+        "typo_nip": "770101",
+        "eu_nip": "770102",
+        "meeting": "770201",
+    }
+    _write(
+        crm / "contacts-odd.jsonl",
+        [
+            # A space in the address, and consent granted to it (below).
+            {**_copy(contacts[10], email="jan kowalski@firma.pl"), "id": ids["typo_email"]},
+            # A contact listing its own id (and a blank) as merged into it.
+            {
+                **_copy(contacts[11], email="self.listed@firma.pl", hs_merged_object_ids=";"),
+                "id": ids["self_listed"],
+            },
+            {
+                **_copy(contacts[12], email="hand.dated@firma.pl", createdate="yesterday"),
+                "id": ids["hand_dated"],
+            },
+        ],
+    )
+    _write(  # The self-listing, now with its own id (the file above cannot know it).
+        crm / "contacts-odd-2.jsonl",
+        [
+            {
+                **_copy(
+                    contacts[11],
+                    email="self.listed@firma.pl",
+                    hs_merged_object_ids=f"{ids['self_listed']}; ",
+                ),
+                "id": ids["self_listed"],
+            }
+        ],
+    )
+    nip = companies[0]["properties"]["nip"]
+    _write(
+        crm / "companies-odd.jsonl",
+        [
+            {
+                **_copy(companies[1], nip=nip[:9] + str((int(nip[9]) + 1) % 10)),
+                "id": ids["typo_nip"],
+            },
+            {**_copy(companies[2], nip=f"PL {nip[:3]}-{nip[3:6]}-{nip[6:]}"), "id": ids["eu_nip"]},
+        ],
+    )
+    meeting = _copy(meetings[0], hs_timestamp="last week")
+    meeting["id"] = ids["meeting"]
+    _write(crm / "meetings-odd.jsonl", [meeting])
+    # Subscription statuses: a grant to the address with a space, a grant and a withdrawal
+    # without their times.
+    preferences = [
+        json.loads(line)
+        for line in (crm / "communication_preferences.jsonl").read_text().splitlines()
+    ]
+    granted = json.loads(json.dumps(preferences[0]))
+    granted["recipient"] = "jan kowalski@firma.pl"
+    untimed = json.loads(json.dumps(preferences[1]))
+    untimed["recipient"] = "hand.dated@firma.pl"
+    untimed["subscriptionStatuses"] = untimed["subscriptionStatuses"][:2]
+    untimed["subscriptionStatuses"][0].update(status="SUBSCRIBED", timestamp=None)
+    untimed["subscriptionStatuses"][1].update(status="NOT_SUBSCRIBED", timestamp=None)
+    _write(crm / "communication_preferences-odd.jsonl", [granted, untimed])
+
+    warehouse = tmp_path_factory.mktemp("odd-warehouse")
+    result = subprocess.run(
+        [LEADHOUSE, "run", "--data", str(data), "--warehouse", str(warehouse), "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Values staging could not read" in result.stdout
+    assert published_database(Warehouse(warehouse)).exists()
+    return warehouse / "leadhouse.duckdb", ids
+
+
+def test_what_staging_could_not_read_is_reported(odd_run: tuple[Path, dict[str, str]]) -> None:
+    database, ids = odd_run
+    reported = {
+        (table, record, column)
+        for table, record, column in query(
+            database,
+            "select source_table, record_id, column_name from staging.stg_values_not_typed",
+        )
+    }
+    assert {
+        ("raw_crm.contacts", ids["typo_email"], "properties__email"),
+        ("raw_crm.contacts", ids["hand_dated"], "properties__createdate"),
+        ("raw_crm.companies", ids["typo_nip"], "properties__nip"),
+        ("raw_crm.meetings", ids["meeting"], "properties__hs_timestamp"),
+    } <= reported
+    assert ("raw_crm.companies", ids["eu_nip"], "properties__nip") not in reported
+
+
+def test_odd_records_keep_their_people_and_accounts(odd_run: tuple[Path, dict[str, str]]) -> None:
+    database, ids = odd_run
+    people = dict(
+        query(
+            database,
+            "select crm_contact_id, email from marts.dim_person "
+            f"where crm_contact_id in ('{ids['typo_email']}', '{ids['self_listed']}', "
+            f"'{ids['hand_dated']}')",
+        )
+    )
+    # Each is one person; the address that is none is not published.
+    assert people == {
+        ids["typo_email"]: None,
+        ids["self_listed"]: "self.listed@firma.pl",
+        ids["hand_dated"]: "hand.dated@firma.pl",
+    }
+    accounts = dict(
+        query(
+            database,
+            "select account_id, nip from marts.dim_account "
+            f"where account_id in ('{ids['typo_nip']}', '{ids['eu_nip']}')",
+        )
+    )
+    assert (
+        accounts[ids["typo_nip"]]
+        != query(
+            database,
+            f"select properties__nip from raw_crm.companies where id = '{ids['typo_nip']}'",
+        )[0][0]
+    )
+    assert len(accounts[ids["eu_nip"]]) == 10 and accounts[ids["eu_nip"]].isdigit()
+
+
+def test_a_status_without_its_time_withdraws_but_grants_nothing(
+    odd_run: tuple[Path, dict[str, str]],
+) -> None:
+    """Of the two statuses without a time, only the withdrawal is a decision, dated when
+    the warehouse loaded it (so the as-of moment of this run, earlier, does not see it)."""
+    database, ids = odd_run
+    decisions = query(
+        database,
+        "select events.status, events.captured_at = "
+        "(select max(loaded_at) from staging.stg_crm__subscription_statuses) "
+        "from intermediate.int_consent_events as events "
+        "inner join marts.dim_person as person using (person_id) "
+        f"where person.crm_contact_id = '{ids['hand_dated']}' "
+        "and events.consent_source = 'crm_subscription_status'",
+    )
+    assert decisions == [("withdrawn", True)]
