@@ -118,7 +118,11 @@ def odd_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     untimed["subscriptionStatuses"] = untimed["subscriptionStatuses"][:2]
     untimed["subscriptionStatuses"][0].update(status="SUBSCRIBED", timestamp=None)
     untimed["subscriptionStatuses"][1].update(status="NOT_SUBSCRIBED", timestamp=None)
-    _write(crm / "communication_preferences-odd.jsonl", [granted, untimed])
+    # One status with a time that is none: the recipient's other statuses still load.
+    sent_soon = json.loads(json.dumps(preferences[2]))
+    sent_soon["subscriptionStatuses"][0]["timestamp"] = "soon"
+    ids["sent_soon"] = sent_soon["recipient"]
+    _write(crm / "communication_preferences-odd.jsonl", [granted, untimed, sent_soon])
 
     warehouse = tmp_path_factory.mktemp("odd-warehouse")
     result = subprocess.run(
@@ -150,6 +154,33 @@ def test_what_staging_could_not_read_is_reported(odd_run: tuple[Path, dict[str, 
         ("raw_crm.meetings", ids["meeting"], "properties__hs_timestamp"),
     } <= reported
     assert ("raw_crm.companies", ids["eu_nip"], "properties__nip") not in reported
+    assert query(
+        database,
+        "select raw_value from staging.stg_values_not_typed "
+        "where column_name = 'subscriptionStatuses.timestamp'",
+    ) == [("soon",)]
+
+
+def test_a_status_with_a_time_that_is_none_keeps_its_recipients_other_statuses(
+    odd_run: tuple[Path, dict[str, str]],
+) -> None:
+    database, ids = odd_run
+    statuses = query(
+        database,
+        "select count(*), count(status_changed_at) from staging.stg_crm__subscription_statuses "
+        f"where email = '{ids['sent_soon']}'",
+    )
+    generated = query(
+        database,
+        "select count(*) from raw_crm.communication_preferences__subscription_statuses s "
+        "join raw_crm.communication_preferences r on s._dlt_parent_id = r._dlt_id "
+        f"where r.recipient = '{ids['sent_soon']}'",
+    )[0][0]
+    assert statuses == [(generated, generated - 1)] and generated >= 2
+    assert query(
+        database,
+        "select count(*) from raw_crm.quarantine where file_name like 'communication%'",
+    ) == [(0,)]
 
 
 def test_odd_records_keep_their_people_and_accounts(odd_run: tuple[Path, dict[str, str]]) -> None:

@@ -38,7 +38,13 @@ from ingestion.common import (
     timed,
 )
 from ingestion.crm import api
-from ingestion.crm.helpers import column_hints, parse_csv_objects, requires, strip_bodies
+from ingestion.crm.helpers import (
+    cleaner,
+    column_hints,
+    parse_csv_objects,
+    requires,
+    strip_bodies,
+)
 from ingestion.crm.settings import (
     API_BASE_URL,
     API_OBJECTS,
@@ -122,7 +128,8 @@ def _file_resource(
     name: str, folder: str | Path, counters: LoadCounters, suppression: Suppression | None
 ) -> Any:
     key = OBJECTS[name]
-    json_parse = parse_json_objects(name, requires(key), clean=strip_bodies, numbered=True)
+    clean = cleaner(name)
+    json_parse = parse_json_objects(name, requires(key), clean=clean, numbered=True)
     csv_parse = parse_csv_objects(name, requires(key))
     patterns = tuple(
         f"{name}{tail}.{ext}" for tail in ("", "-*") for ext in ("json", "jsonl", "csv")
@@ -161,7 +168,7 @@ def _file_resource(
                 yield from writer.tables(taken)
                 found = json_lines(rest, name, path.name, rejects)
                 records = checked_objects(
-                    found, name, path.name, requires(key), strip_bodies, rejects
+                    found, name, path.name, requires(key), clean, rejects
                 )
                 for page in batched(records):
                     yield from writer.items(page, path.name, rejects)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ingestion.common import Check, LandingFile, Parser, Reject, batched, csv_records
+from ingestion.crm.tables import BadRecord, parse_instant
 
 
 def requires(key: str) -> Check:
@@ -38,6 +39,41 @@ def strip_bodies(item: dict[str, Any]) -> dict[str, Any]:
             "properties": {k: v for k, v in properties.items() if k not in BODY_PROPERTIES}
         }
     return item
+
+
+# A subscription status's time that is no instant is kept as sent in this key (loaded as
+# `timestamp_as_sent`) and the status loads without a time.
+TIME_AS_SENT = "timestampAsSent"
+
+
+def keep_statuses_without_their_time(item: dict[str, Any]) -> dict[str, Any]:
+    """A recipient's subscription statuses with any time that is no instant ('soon') loaded
+    without it, the text kept beside: before, one such time quarantined the whole record,
+    and with it the recipient's other statuses, withdrawals too. Without a time a status
+    proves no consent, while a withdrawal still counts (dbt: int_consent_events)."""
+    statuses = item.get("subscriptionStatuses")
+    if not isinstance(statuses, list):
+        return item
+    kept = []
+    for status in statuses:
+        if isinstance(status, dict) and status.get("timestamp") is not None:
+            try:
+                parse_instant(status["timestamp"], "timestamp")
+            except BadRecord:
+                sent = status["timestamp"]
+                status = status | {
+                    "timestamp": None,
+                    TIME_AS_SENT: sent if isinstance(sent, str) else json.dumps(sent),
+                }
+        kept.append(status)
+    return item | {"subscriptionStatuses": kept}
+
+
+def cleaner(table: str) -> Any:
+    """What a record of ``table`` goes through before anything else sees it."""
+    if table == "communication_preferences":
+        return lambda item: keep_statuses_without_their_time(strip_bodies(item))
+    return strip_bodies
 
 
 def column_hints(properties: tuple[str, ...]) -> dict[str, Any]:

@@ -33,6 +33,21 @@
     {'source': ('email', 'events'), 'key': 'sg_event_id', 'value': 'email'},
 ] -%}
 
+{#- Subscription statuses whose time was no instant: the ingest loads them without it and
+    keeps the text as sent (ingestion/crm/helpers.py). -#}
+{%- set untimed_statuses -%}
+    (select
+        statuses._dlt_id,
+        recipients._dlt_load_id,
+        {{ optional_column(
+            'crm', 'communication_preferences__subscription_statuses', 'timestamp_as_sent',
+            dbt.type_string(), 'statuses'
+        ) }} as timestamp_as_sent
+    from {{ source('crm', 'communication_preferences__subscription_statuses') }} as statuses
+    inner join {{ source('crm', 'communication_preferences') }} as recipients
+        on statuses._dlt_parent_id = recipients._dlt_id) as statuses
+{%- endset -%}
+
 {#- CRM companies' NIPs as stg_crm__companies reads them: one that fails its check digit
     becomes null there. -#}
 {%- set crm_nips -%}
@@ -81,6 +96,18 @@
     raw='properties__nip',
     reason='properties__nip is not a NIP (10 digits, the last a check digit)',
     usable=nip_is_valid('nip_normalized')
+) }}
+union all
+{{ values_not_typed(
+    untimed_statuses,
+    source('crm', 'communication_preferences__subscription_statuses').schema
+        ~ '.communication_preferences__subscription_statuses',
+    '_dlt_id',
+    'timestamp_as_sent',
+    'timestamp',
+    'subscriptionStatuses.timestamp',
+    reason='subscriptionStatuses.timestamp is not of type timestamp (loaded without it)',
+    usable='false'
 ) }}
 union all
 {{ values_not_typed(
