@@ -11,7 +11,6 @@ import re
 import shutil
 import zlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,7 @@ from ingestion.company_registry import registry_files
 from ingestion.pipeline import load_sources
 from leadhouse import taxids
 from tests.conftest import query
-from tests.test_registry import _query, _run
+from tests.registry_runs import query_registry, run_registry
 
 
 def _loaded(warehouse: Path, dataset: str) -> dict[str, int]:
@@ -137,9 +136,9 @@ def test_bad_csv_records_are_quarantined_and_the_rest_of_the_file_loads(tmp_path
         + f'{nips[4]},"Two\nlines S.A.",10-49,2M-10M,3,two.pl,2026-09-22\n'.encode()
         + f"{nips[5]},ŁÓDŹ sp. z o.o.,10-49,2M-10M,1,lodz.pl,2026-09-22\n".encode()
     )
-    summary = _run(registry_files(folder), tmp_path)
+    summary = run_registry(registry_files(folder), tmp_path)
 
-    loaded = _query(
+    loaded = query_registry(
         tmp_path, "select nip, name from raw_company_registry.purchased_firmographics order by 1"
     )
     assert loaded == [
@@ -148,7 +147,7 @@ def test_bad_csv_records_are_quarantined_and_the_rest_of_the_file_loads(tmp_path
         (nips[5], "ŁÓDŹ sp. z o.o."),
     ]
     assert summary.tables["purchased_firmographics"] == 3
-    rejects = _query(
+    rejects = query_registry(
         tmp_path,
         "select line_number, reason, raw_payload from raw_company_registry.quarantine "
         "order by line_number",
@@ -173,17 +172,17 @@ def test_a_bir_file_cut_off_part_way_keeps_the_reports_before_the_fault(
         folder = tmp_path / name / "landing"
         folder.mkdir(parents=True)
         (folder / "bir-reports.xml").write_bytes(data)
-        _run(registry_files(folder), tmp_path / name)
+        run_registry(registry_files(folder), tmp_path / name)
         loaded[name] = {
             regon
-            for (regon,) in _query(
+            for (regon,) in query_registry(
                 tmp_path / name, "select regon from raw_company_registry.regon_reports"
             )
         }
     before_cut = {m.decode() for m in re.findall(rb"<praw_regon9>(\d+)<", whole[:cut])}
     assert loaded["cut"] == loaded["whole"] & before_cut
     assert 0 < len(loaded["cut"]) < len(loaded["whole"])
-    (fault,) = _query(
+    (fault,) = query_registry(
         tmp_path / "cut",
         "select line_number, reason from raw_company_registry.quarantine "
         "where reason like 'malformed XML%'",
@@ -313,15 +312,15 @@ def test_companies_house_values_of_another_type_are_quarantined_not_coerced(
     (folder / "companies_house-profiles.jsonl").write_text(
         "\n".join(json.dumps(p) for p in profiles) + "\n", encoding="utf-8"
     )
-    summary = _run(registry_files(folder), tmp_path)
+    summary = run_registry(registry_files(folder), tmp_path)
 
-    assert _query(
+    assert query_registry(
         tmp_path,
         "select company_number, company_name, sic_codes "
         "from raw_company_registry.companies_house_profiles",
     ) == [("01234567", "GOOD LTD", "52103")]
     assert summary.quarantined == len(profiles) - 1
-    reasons = _query(
+    reasons = query_registry(
         tmp_path, "select line_number, reason from raw_company_registry.quarantine order by 1"
     )
     assert reasons == [
@@ -414,8 +413,14 @@ def test_registry_values_that_cannot_be_stored_are_quarantined(
         return document
 
     capital = ("dane", "dzial1", "kapital", "wysokoscKapitaluZakladowego", "wartosc")
+    # The first extract as generated, with a capital written the Polish way.
+    first = copy.deepcopy(krs)
+    target = first["odpis"]
+    for key in capital[:-1]:
+        target = target[key]
+    target[capital[-1]] = "1 234 567,89"
     documents = [
-        krs,
+        first,
         changed("0000000019", ("dane", "dzial1", "danePodmiotu", "nazwa"), ["A", "B"]),
         changed("0000000027", ("naglowekA", "dataRejestracjiWKRS"), "31.02.2020"),
         changed("0000000035", capital, "1e400"),
@@ -436,15 +441,15 @@ def test_registry_values_that_cannot_be_stored_are_quarantined(
     (folder / "firmographics.jsonl").write_text(
         f"{json.dumps(feed)}\n{json.dumps(feed | {'branches': 2**63})}\n", encoding="utf-8"
     )
-    summary = _run(registry_files(folder), tmp_path)
+    summary = run_registry(registry_files(folder), tmp_path)
 
     assert summary.tables["krs_extracts"] == 2
-    assert _query(
+    assert query_registry(
         tmp_path, "select share_capital_pln from raw_company_registry.krs_extracts order by krs"
-    ) == [(125000.0,), (_amount_of(krs),)]
+    ) == [(125000.0,), (1234567.89,)]
     assert summary.tables["vat_whitelist_subjects"] == len(answer["result"]["subjects"])
     assert summary.tables["firmographics"] == 1
-    reasons = _query(
+    reasons = query_registry(
         tmp_path,
         "select resource, line_number, reason from raw_company_registry.quarantine order by 1, 2",
     )
@@ -457,9 +462,3 @@ def test_registry_values_that_cannot_be_stored_are_quarantined(
         ("vat_whitelist_subjects", 2, "wrong type: accountNumbers must be a list, got 5"),
         ("vat_whitelist_subjects", 3, "wrong type: requestId must be text, got {'id': 1}"),
     ]
-
-
-def _amount_of(document: dict[str, Any]) -> float:
-    """The share capital of a generated KRS extract ("50 000,00") as a number."""
-    text = document["odpis"]["dane"]["dzial1"]["kapital"]["wysokoscKapitaluZakladowego"]["wartosc"]
-    return float(text.replace(" ", "").replace(",", "."))

@@ -17,23 +17,10 @@ import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ingestion.common import LoadCounters
 from ingestion.company_registry import registry_files
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
-from ingestion.pipeline import run_source, spec_of
 from leadhouse import taxids
-from tests.conftest import query
-
-
-def _run(source: Any, warehouse: Path, counters: LoadCounters | None = None):
-    counters = counters or LoadCounters("company_registry")
-    return run_source(
-        spec_of("company_registry"), source, counters, warehouse / "w.duckdb", warehouse / "p"
-    )
-
-
-def _query(warehouse: Path, sql: str) -> list[tuple]:
-    return query(warehouse / "w.duckdb", sql)
+from tests.registry_runs import query_registry, run_registry
 
 
 @pytest.fixture()
@@ -61,7 +48,7 @@ def registry(dataset: Path, tmp_path: Path) -> Path:
 
 
 def test_every_format_loads_with_check_digits_enforced(registry: Path, tmp_path: Path) -> None:
-    summary = _run(registry_files(registry), tmp_path)
+    summary = run_registry(registry_files(registry), tmp_path)
     krs_docs = (registry / "krs-odpisy.jsonl").read_text(encoding="utf-8").splitlines()
     assert summary.tables["krs_extracts"] == len(krs_docs) - 1  # one bad KRS number
     bir = (registry / "bir-reports.xml").read_text(encoding="utf-8")
@@ -72,7 +59,9 @@ def test_every_format_loads_with_check_digits_enforced(registry: Path, tmp_path:
     assert summary.tables["companies_house_profiles"] == 1
     reasons = {
         reason.split(":")[0]
-        for (reason,) in _query(tmp_path, "select reason from raw_company_registry.quarantine")
+        for (reason,) in query_registry(
+            tmp_path, "select reason from raw_company_registry.quarantine"
+        )
     }
     assert {
         "invalid KRS number",
@@ -83,33 +72,35 @@ def test_every_format_loads_with_check_digits_enforced(registry: Path, tmp_path:
         "missing nip",
         "malformed JSON",
     } <= reasons
-    rows = _query(
+    rows = query_registry(
         tmp_path,
         "select nip, regon, krs, registration_date, share_capital_pln, pkd_main "
         "from raw_company_registry.krs_extracts",
     )
     assert all(taxids.is_valid_nip(r[0]) and taxids.is_valid_regon(r[1]) for r in rows)
     assert all(r[3] is not None and r[4] >= 0 and r[5].count(".") == 2 for r in rows)
-    proofs = _query(
+    proofs = query_registry(
         tmp_path,
         "select count(distinct request_id) from raw_company_registry.vat_whitelist_subjects",
     )
     assert proofs == [(len(answers),)]
     csv_rows = (registry / "firmographics-purchased.csv").read_text().splitlines()
     assert summary.tables["purchased_firmographics"] == len(csv_rows) - 2  # header, bad row
-    feed = _query(tmp_path, "select count(*) from raw_company_registry.firmographics")[0][0]
+    feed = query_registry(tmp_path, "select count(*) from raw_company_registry.firmographics")[0][0]
     assert feed > summary.tables["purchased_firmographics"], "vendors do not overwrite each other"
 
 
 def test_board_members_are_personal_data_and_off_by_default(registry: Path, tmp_path: Path) -> None:
-    _run(registry_files(registry), tmp_path / "default")
-    tables = {t for (t,) in _query(tmp_path / "default", "select table_name from duckdb_tables()")}
+    run_registry(registry_files(registry), tmp_path / "default")
+    tables = {
+        t for (t,) in query_registry(tmp_path / "default", "select table_name from duckdb_tables()")
+    }
     assert "krs_officers" not in tables
-    _run(registry_files(registry, load_officers=True), tmp_path / "officers")
-    officers = _query(
+    run_registry(registry_files(registry, load_officers=True), tmp_path / "officers")
+    officers = query_registry(
         tmp_path / "officers", "select count(*) from raw_company_registry.krs_officers"
     )
-    extracts = _query(
+    extracts = query_registry(
         tmp_path / "officers", "select count(*) from raw_company_registry.krs_extracts"
     )
     assert officers == extracts
@@ -121,9 +112,9 @@ def test_wrong_types_are_quarantined_not_loaded(tmp_path: Path) -> None:
     good = {"nip": "5260250274", "name": "MINISTERSTWO", "branches": 2, "as_of": "2026-10-01"}
     bad = good | {"nip": "7740001454", "branches": "a lot"}
     (folder / "firmographics.jsonl").write_text(f"{json.dumps(good)}\n{json.dumps(bad)}\n")
-    summary = _run(registry_files(folder), tmp_path)
+    summary = run_registry(registry_files(folder), tmp_path)
     assert summary.tables["firmographics"] == 1 and summary.quarantined == 1
-    (reason,) = _query(tmp_path, "select reason from raw_company_registry.quarantine")[0]
+    (reason,) = query_registry(tmp_path, "select reason from raw_company_registry.quarantine")[0]
     assert reason == "wrong type: branches must be an integer, got 'a lot'"
 
 
@@ -199,12 +190,12 @@ def test_whitelist_client_batches_caches_and_respects_the_budget(tmp_path: Path)
         source = vat_whitelist(
             nips + invalid, base_url=fake.url, report=report, request_backoff_factor=0.01
         )
-        _run(source, tmp_path)
+        run_registry(source, tmp_path)
         assert fake.throttled == 1, "a 429 was served and retried"
         assert [len(r) for r in fake.requests] == [30, 30, 15]
         assert not set(invalid) & {n for r in fake.requests for n in r}, "invalid NIPs never sent"
         assert report.invalid == 2 and report.answered == 75
-        rows = _query(
+        rows = query_registry(
             tmp_path,
             "select count(*), count(distinct request_id) "
             "from raw_company_registry.vat_whitelist_subjects",
@@ -213,13 +204,13 @@ def test_whitelist_client_batches_caches_and_respects_the_budget(tmp_path: Path)
 
         # Same day, same NIPs: answered from the cache, no request at all.
         report = WhitelistReport()
-        _run(vat_whitelist(nips, base_url=fake.url, report=report), tmp_path)
+        run_registry(vat_whitelist(nips, base_url=fake.url, report=report), tmp_path)
         assert len(fake.requests) == 3 and report.cached == 75
 
         # New NIPs beyond today's budget wait, and the run says how many.
         more = [taxids.random_nip(rng) for _ in range(90)]
         report = WhitelistReport()
-        _run(
+        run_registry(
             vat_whitelist(more, base_url=fake.url, daily_request_budget=4, report=report),
             tmp_path,
         )
@@ -242,8 +233,8 @@ def test_records_that_fit_the_declared_columns_load_as_arrow_and_others_as_befor
     second = [base | {"nip": "1132853869", "in_liquidation": False}]
     (folder / "firmographics-a.jsonl").write_text("\n".join(map(json.dumps, first)) + "\n")
     (folder / "firmographics-b.jsonl").write_text("\n".join(map(json.dumps, second)) + "\n")
-    _run(registry_files(folder), tmp_path)
-    rows = _query(
+    run_registry(registry_files(folder), tmp_path)
+    rows = query_registry(
         tmp_path,
         "select nip, employees_exact, branches, as_of, in_liquidation, _dlt_id "
         "from raw_company_registry.firmographics order by nip",
@@ -258,13 +249,15 @@ def test_records_that_fit_the_declared_columns_load_as_arrow_and_others_as_befor
     # A newer record for a NIP first loaded as a dict now arrives as Arrow: it replaces it.
     changed = base | {"nip": "7740001454", "branches": 5, "as_of": "2026-11-01"}
     (folder / "firmographics-c.jsonl").write_text(json.dumps(changed) + "\n")
-    _run(registry_files(folder), tmp_path)
-    assert _query(
+    run_registry(registry_files(folder), tmp_path)
+    assert query_registry(
         tmp_path,
         "select branches, as_of, employees_exact is null, _dlt_id is not null "
         "from raw_company_registry.firmographics where nip = '7740001454'",
     ) == [(5, date(2026, 11, 1), True, True)]
-    assert _query(tmp_path, "select count(*) from raw_company_registry.firmographics") == [(3,)]
+    assert query_registry(tmp_path, "select count(*) from raw_company_registry.firmographics") == [
+        (3,)
+    ]
 
 
 def test_a_column_that_changes_its_data_type_stops_the_load(tmp_path: Path) -> None:
@@ -274,16 +267,18 @@ def test_a_column_that_changes_its_data_type_stops_the_load(tmp_path: Path) -> N
     folder.mkdir()
     record = {"nip": "5260250274", "name": "FIRMA", "employees_exact": 120}
     (folder / "firmographics-a.jsonl").write_text(json.dumps(record) + "\n")
-    _run(registry_files(folder), tmp_path)
-    assert _query(tmp_path, "select employees_exact from raw_company_registry.firmographics") == [
-        (120,)
-    ]
+    run_registry(registry_files(folder), tmp_path)
+    assert query_registry(
+        tmp_path, "select employees_exact from raw_company_registry.firmographics"
+    ) == [(120,)]
     changed = record | {"nip": "7740001454", "employees_exact": "about a hundred"}
     (folder / "firmographics-b.jsonl").write_text(json.dumps(changed) + "\n")
     with pytest.raises(PipelineStepFailed) as failure:
-        _run(registry_files(folder), tmp_path)
+        run_registry(registry_files(folder), tmp_path)
     assert "employees_exact" in str(failure.value) and "freeze" in str(failure.value)
-    assert _query(tmp_path, "select count(*) from raw_company_registry.firmographics") == [(1,)]
+    assert query_registry(tmp_path, "select count(*) from raw_company_registry.firmographics") == [
+        (1,)
+    ]
 
 
 def test_a_run_keeps_the_warehouse_file_open_between_its_load_jobs(
@@ -307,7 +302,7 @@ def test_a_run_keeps_the_warehouse_file_open_between_its_load_jobs(
         return connect(database, *args, **kwargs)
 
     monkeypatch.setattr(duckdb, "connect", watching_connect)
-    summary = _run(registry_files(registry), tmp_path)
+    summary = run_registry(registry_files(registry), tmp_path)
     assert len(summary.tables) >= 7
     # A new warehouse (no suppression list to read): the held connection opens the file,
     # and every connection of dlt's phases and load jobs after it meets the open file.
