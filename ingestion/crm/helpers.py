@@ -55,6 +55,7 @@ def keep_statuses_without_their_time(item: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(statuses, list):
         return item
     kept = []
+    changed = False
     for status in statuses:
         if isinstance(status, dict) and status.get("timestamp") is not None:
             try:
@@ -65,8 +66,9 @@ def keep_statuses_without_their_time(item: dict[str, Any]) -> dict[str, Any]:
                     "timestamp": None,
                     TIME_AS_SENT: sent if isinstance(sent, str) else json.dumps(sent),
                 }
+                changed = True
         kept.append(status)
-    return item | {"subscriptionStatuses": kept}
+    return item | {"subscriptionStatuses": kept} if changed else item
 
 
 def cleaner(table: str) -> Any:

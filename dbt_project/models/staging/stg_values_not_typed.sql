@@ -1,8 +1,10 @@
-{#- Every value staging types with lenient_cast and finds not to be its type (a date typed
-    by hand as 'yesterday', a word in an amount): staging carries it on as null, so that
-    one value does not stop the build, and this view reports it with its record, text and
-    reason. One entry per lenient_cast on source text in staging; tests/test_typing.py
-    checks that the two lists agree. -#}
+{#- Every value staging could not read: text that is not its column's type (lenient_cast:
+    a date typed by hand as 'yesterday', a word in an amount), an e-mail field that holds
+    no address, a CRM NIP that fails its check digit, a subscription status time that is
+    none. Staging carries each on as null (a record's time as a fallback), so that one
+    value neither stops the build nor blocks the publish, and this view reports it with
+    its record, text and reason. `typed` has one entry per lenient_cast on source text in
+    staging; tests/test_typing.py checks that the two lists agree. -#}
 {%- set typed = [
     {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__interest_level', 'type': 'integer'},
     {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__createdate', 'type': 'timestamp'},
