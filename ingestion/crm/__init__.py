@@ -167,9 +167,7 @@ def _file_resource(
                 del lines  # line_chunks reads the next chunk into the same memory
                 yield from writer.tables(taken)
                 found = json_lines(rest, name, path.name, rejects)
-                records = checked_objects(
-                    found, name, path.name, requires(key), clean, rejects
-                )
+                records = checked_objects(found, name, path.name, requires(key), clean, rejects)
                 for page in batched(records):
                     yield from writer.items(page, path.name, rejects)
         finally:
