@@ -19,7 +19,7 @@ STAGE_ORDER = (
     "disqualified",
     "no_consent",
 )
-# Values staging could not type (dbt_project/models/staging/stg_values_not_typed.sql).
+# Values staging could not read (dbt_project/models/staging/stg_values_not_typed.sql).
 NOT_TYPED_VIEW = "staging.stg_values_not_typed"
 RAW_DATASETS = ("raw_crm", "raw_web_analytics", "raw_email", "raw_company_registry")
 
