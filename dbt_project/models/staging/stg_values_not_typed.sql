@@ -26,7 +26,7 @@
 ] -%}
 
 {#- E-mail addresses the way normalize_email reads them: text that is no address becomes
-    null in staging. -#}
+    null in staging (each entry gets its type, reason and test below). -#}
 {%- set addresses = [
     {'source': ('crm', 'contacts'), 'key': 'id', 'value': 'properties__email'},
     {'source': ('crm', 'communication_preferences'), 'key': '_dlt_id', 'value': 'recipient'},
@@ -34,6 +34,13 @@
      'label': 'traits.email'},
     {'source': ('email', 'events'), 'key': 'sg_event_id', 'value': 'email'},
 ] -%}
+{%- for entry in addresses -%}
+    {%- do entry.update({
+        'type': 'e-mail address',
+        'reason': entry.get('label', entry.value) ~ ' is not an e-mail address',
+        'usable': normalize_email(entry.value) ~ ' is not null',
+    }) -%}
+{%- endfor -%}
 
 {#- Subscription statuses whose time was no instant: the ingest loads them without it and
     keeps the text as sent (ingestion/crm/helpers.py). -#}
@@ -62,29 +69,18 @@
     'proof_id': 'varchar', 'requested_at': 'varchar', '_dlt_load_id': 'varchar'
 }) ~ ' as answers' -%}
 
-{% for entry in typed %}
+{% for entry in typed + addresses %}
+    {%- set relation = source(*entry.source) %}
     {{ values_not_typed(
-        source(*entry.source),
-        source(*entry.source).schema ~ '.' ~ source(*entry.source).identifier,
+        relation,
+        relation.schema ~ '.' ~ relation.identifier,
         entry.key,
         entry.value,
         entry.type,
         entry.get('label', entry.value),
         raw=entry.get('raw'),
-        reason=entry.get('reason')
-    ) | indent(4) }}
-    union all
-{% endfor %}
-{% for entry in addresses %}
-    {{ values_not_typed(
-        source(*entry.source),
-        source(*entry.source).schema ~ '.' ~ source(*entry.source).identifier,
-        entry.key,
-        entry.value,
-        'e-mail address',
-        entry.get('label', entry.value),
-        reason=entry.get('label', entry.value) ~ ' is not an e-mail address',
-        usable=normalize_email(entry.value) ~ ' is not null'
+        reason=entry.get('reason'),
+        usable=entry.get('usable')
     ) | indent(4) }}
     union all
 {% endfor %}
