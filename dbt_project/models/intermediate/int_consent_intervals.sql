@@ -1,9 +1,13 @@
 -- When each person had a valid basis for each purpose and channel: one row per period
 -- [valid_from, valid_to) in which every identity's latest decision was a grant on a valid
 -- basis (the same rule as int_consent_current, ties included, applied at every decision
--- moment). Scoring
--- uses the profiling periods, so activity before consent or after a withdrawal is not
--- scored.
+-- moment). Scoring uses the profiling periods, so activity before consent or after a
+-- withdrawal is not scored.
+--
+-- Each identity's state changes only when it decides, so rather than looking back from
+-- every moment at every earlier decision, each decision records how it changed the number
+-- of the person's identities blocking the purpose and channel (+1, -1 or 0), and a running
+-- sum over the moments gives that number at each: the basis is valid when it is zero.
 with
 
 events as (
@@ -13,46 +17,61 @@ events as (
 
 ),
 
-moments as (
+-- An identity's decisions at the same moment are ranked the cautious way (a withdrawal,
+-- then a grant without a valid basis, then a valid grant, then the evidence id): the first
+-- is its state from then on.
+ranked as (
 
-    select distinct
+    select
         person_id,
         purpose,
         channel,
-        captured_at as moment
+        identity_key,
+        captured_at as moment,
+        case when status = 'granted' and is_valid_basis then 0 else 1 end as is_blocking,
+        row_number() over (
+            partition by person_id, purpose, channel, identity_key, captured_at
+            order by
+                case when status = 'withdrawn' then 0 else 1 end asc,
+                case when is_valid_basis then 1 else 0 end asc,
+                evidence_id asc
+        ) as decision_rank
 
     from events
 
 ),
 
-state_at_moment as (
+identity_states as (
 
     select
-        moments.person_id,
-        moments.purpose,
-        moments.channel,
-        moments.moment,
-        events.identity_key,
-        events.status,
-        events.is_valid_basis,
-        row_number() over (
-            partition by
-                moments.person_id, moments.purpose, moments.channel, moments.moment,
-                events.identity_key
-            order by
-                events.captured_at desc,
-                case when events.status = 'withdrawn' then 0 else 1 end asc,
-                case when events.is_valid_basis then 1 else 0 end asc,
-                events.evidence_id asc
-        ) as decision_rank
+        person_id,
+        purpose,
+        channel,
+        moment,
+        is_blocking
+        - coalesce(
+            lag(is_blocking) over (
+                partition by person_id, purpose, channel, identity_key order by moment
+            ),
+            0
+        ) as blocking_change
 
-    from moments
-    inner join events
-        on
-            moments.person_id = events.person_id
-            and moments.purpose = events.purpose
-            and moments.channel = events.channel
-            and moments.moment >= events.captured_at
+    from ranked
+    where decision_rank = 1
+
+),
+
+changes_at_moment as (
+
+    select
+        person_id,
+        purpose,
+        channel,
+        moment,
+        sum(blocking_change) as blocking_change
+
+    from identity_states
+    group by person_id, purpose, channel, moment
 
 ),
 
@@ -63,11 +82,13 @@ allowed_at_moment as (
         purpose,
         channel,
         moment,
-        min(case when status = 'granted' and is_valid_basis then 1 else 0 end) = 1 as is_allowed
+        sum(blocking_change) over (
+            partition by person_id, purpose, channel
+            order by moment
+            rows between unbounded preceding and current row
+        ) = 0 as is_allowed
 
-    from state_at_moment
-    where decision_rank = 1
-    group by person_id, purpose, channel, moment
+    from changes_at_moment
 
 ),
 
