@@ -12,6 +12,9 @@ SEED ?= 42
 SCALE ?= S
 REPEAT ?= 3
 STEPS ?= ingest,web,dbt,runs,tutorial
+# Test processes side by side (pytest-xdist); each test file runs whole in one of them,
+# so a file's shared fixtures are built once. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: help install run test lint format clean bench
 
@@ -36,7 +39,7 @@ run: $(STAMP)
 		--data $(DATA) --warehouse $(WAREHOUSE)
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/leadhouse bench --scale $(SCALE) --repeat $(REPEAT) --steps $(STEPS)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import leadhouse.build
 from ingestion.pipeline import load_sources
-from leadhouse.build import build, compile_definition
-from leadhouse.config import DEFINITIONS_DIR, Warehouse
+from leadhouse.build import build
+from leadhouse.config import DBT_PROJECT_DIR, DEFINITIONS_DIR, LEAD_DEFINITION_SEEDS, Warehouse
 from leadhouse.generate.synthetic import generate
 from leadhouse.runner import table_checksums
 from tests.conftest import AS_OF, query
@@ -52,8 +53,29 @@ def _tables(database: Path) -> dict[str, str]:
     return table_checksums(database, ("intermediate", "marts"))
 
 
+@pytest.fixture
+def own_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A build compiles the lead definition into the dbt project's seeds, and the test
+    below builds with a changed one: it builds from its own copy of the project, so that
+    the tests running beside it (`make test` runs two files at a time) keep building with
+    the shipped definition."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", ".user.yml")
+    )
+    monkeypatch.setattr(leadhouse.build, "DBT_PROJECT_DIR", project)
+    monkeypatch.setattr(
+        leadhouse.build,
+        "LEAD_DEFINITION_SEEDS",
+        project / LEAD_DEFINITION_SEEDS.relative_to(DBT_PROJECT_DIR),
+    )
+    return project
+
+
 @pytest.mark.parametrize("people", [400])
-def test_incremental_build_equals_full_refresh(tmp_path: Path, people: int) -> None:
+def test_incremental_build_equals_full_refresh(
+    tmp_path: Path, people: int, own_project: Path
+) -> None:
     generated = tmp_path / "generated"
     generate(generated, people=people, seed=11, end=date(2026, 11, 1))
     data = tmp_path / "data"
@@ -122,20 +144,20 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, people: int) -> N
         encoding="utf-8",
     )
     earlier = "2026-09-20T00:00:00"
-    try:
-        build(warehouse, definitions, as_of=earlier, quiet=True)
-        # A new as-of moment must not make dbt parse the whole project again (the CLI
-        # passes it in the environment, not as a var): only the changed seeds are parsed.
-        parsing = _last_parse(warehouse)
-        assert "Partial parsing enabled: 0 files deleted, 0 files added" in parsing, parsing
-        people_after = set(query(warehouse.database, history))
-        assert people_before - people_after, "some people must lose every scored signal"
-        refreshed = Warehouse(tmp_path / "refreshed-earlier")
-        shutil.copytree(warehouse.root, refreshed.root)
-        build(refreshed, definitions, as_of=earlier, quiet=True, full_refresh=True)
-    finally:
-        # Builds compile the definition into the dbt project's seeds: put the shipped back.
-        compile_definition(DEFINITIONS_DIR)
+    build(warehouse, definitions, as_of=earlier, quiet=True)
+    # A new as-of moment must not make dbt parse the whole project again (the CLI
+    # passes it in the environment, not as a var): only the changed seeds are parsed.
+    parsing = _last_parse(warehouse)
+    assert "Partial parsing enabled: 0 files deleted, 0 files added" in parsing, parsing
+    # The changed definition went into this test's copy of the project only.
+    rules = "seeds/lead_definition/lead_engagement_rules.csv"
+    assert ",page_view_pricing,12," in (own_project / rules).read_text(encoding="utf-8")
+    assert ",page_view_pricing,10," in (DBT_PROJECT_DIR / rules).read_text(encoding="utf-8")
+    people_after = set(query(warehouse.database, history))
+    assert people_before - people_after, "some people must lose every scored signal"
+    refreshed = Warehouse(tmp_path / "refreshed-earlier")
+    shutil.copytree(warehouse.root, refreshed.root)
+    build(refreshed, definitions, as_of=earlier, quiet=True, full_refresh=True)
     incremental, full = _tables(warehouse.database), _tables(refreshed.database)
     differing = sorted(name for name in full if incremental.get(name) != full[name])
     assert not differing, differing
