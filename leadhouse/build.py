@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from leadhouse.config import (
     Warehouse,
     duckdb_settings,
 )
-from leadhouse.definition import DefinitionSet, load_definitions, write_seeds
+from leadhouse.definition import DefinitionSet, load_definitions, seeds_written, write_seeds
 from leadhouse.isolated import dies_with_this_process
 
 # Read by the as_of_timestamp() macro when dbt executes (dbt_project/macros/portable.sql).
@@ -54,9 +57,37 @@ def dbt_env(warehouse: Warehouse, as_of: str | None = None) -> dict[str, str]:
 
 
 def compile_definition(definition_path: Path) -> DefinitionSet:
+    """Write the definitions into the project's seeds without taking their lock (see
+    definition_in_seeds): for the benchmark, which runs no build beside its own."""
     definitions = load_definitions(definition_path)
     write_seeds(definitions, LEAD_DEFINITION_SEEDS)
     return definitions
+
+
+@contextmanager
+def definition_in_seeds(definitions: DefinitionSet, seed_dir: Path | None = None) -> Iterator[None]:
+    """Keep ``definitions`` in the seeds at ``seed_dir`` while dbt reads them.
+
+    The seeds sit in the checkout, shared by every warehouse built from it. Builds with
+    the same definition hold them together (a shared lock); a build with another one
+    waits until those have ended, then writes its own (an exclusive lock). So no build
+    scores with another build's weights, whichever definitions two warehouses are built
+    with at the same time. The lock is the kernel's: a killed build lets go of it."""
+    seed_dir = seed_dir or LEAD_DEFINITION_SEEDS
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    with (seed_dir.parent / f".{seed_dir.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            while not seeds_written(definitions, seed_dir):
+                # Converting a flock is not atomic (Linux lets go first), so two builds
+                # converting at once cannot deadlock; another writer may slip in between,
+                # hence the loop.
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                write_seeds(definitions, seed_dir)
+                fcntl.flock(lock, fcntl.LOCK_SH)
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def build_time() -> str:
@@ -100,9 +131,10 @@ def build(
     incremental models only recompute what changed since the last build, unless
     ``full_refresh``. dbt unit tests check the SQL, not the data: they run in development
     and CI (``unit_tests=True``), not on every scheduled build."""
-    definitions = compile_definition(definition_path)
+    definitions = load_definitions(definition_path)
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
     if not unit_tests:
         args += ["--exclude", "test_type:unit"]
-    run_dbt(warehouse, args, as_of=as_of or build_time(), quiet=quiet)
+    with definition_in_seeds(definitions):
+        run_dbt(warehouse, args, as_of=as_of or build_time(), quiet=quiet)
     return definitions

@@ -444,6 +444,14 @@ def seed_files(definitions: DefinitionSet | LeadDefinition) -> dict[str, str]:
     }
 
 
+def seeds_written(definitions: DefinitionSet, seed_dir: Path) -> bool:
+    """Whether ``seed_dir`` holds exactly the seeds of ``definitions``."""
+    return all(
+        (seed_dir / name).is_file() and (seed_dir / name).read_text(encoding="utf-8") == content
+        for name, content in seed_files(definitions).items()
+    )
+
+
 def write_seeds(definitions: DefinitionSet, seed_dir: Path) -> list[Path]:
     """Write the seeds, touching only files whose content changed."""
     seed_dir.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from leadhouse.build import definition_in_seeds
 from leadhouse.config import DEFAULT_DEFINITION, DEFINITIONS_DIR, LEAD_DEFINITION_SEEDS
 from leadhouse.definition import DefinitionError, load_definition, load_definitions, seed_files
 
@@ -26,6 +31,71 @@ def test_committed_seeds_match_the_shipped_definitions() -> None:
     """The seeds dbt reads are generated; a stale copy would score with old weights."""
     for name, content in seed_files(load_definitions(DEFINITIONS_DIR)).items():
         assert (LEAD_DEFINITION_SEEDS / name).read_text(encoding="utf-8") == content, name
+
+
+# A build as far as the seeds go: it marks when it waits and when it holds the seeds,
+# and holds them until told to let go (a file appears).
+_BUILD = """
+import sys, time
+from pathlib import Path
+from leadhouse.build import definition_in_seeds
+from leadhouse.definition import load_definitions
+definitions, seeds, marks = (Path(a) for a in sys.argv[1:])
+loaded = load_definitions(definitions)
+(marks / "waiting").touch()
+with definition_in_seeds(loaded, seeds):
+    (marks / "holding").touch()
+    while not (marks / "release").exists():
+        time.sleep(0.05)
+"""
+
+
+def _start_build(definitions: Path, seeds: Path, marks: Path) -> subprocess.Popen[bytes]:
+    marks.mkdir()
+    build = subprocess.Popen(
+        [sys.executable, "-c", _BUILD, str(definitions), str(seeds), str(marks)],
+        cwd=Path(__file__).parents[1],
+    )
+    _wait_for(marks / "waiting")
+    return build
+
+
+def _wait_for(path: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} did not happen"
+        time.sleep(0.05)
+
+
+def test_builds_with_other_definitions_take_turns_with_the_seeds(tmp_path: Path) -> None:
+    """Warehouses built from one checkout share its seeds: builds with the same definition
+    hold them together, one with another definition waits until they have ended."""
+    seeds = tmp_path / "seeds" / "lead_definition"
+    changed = tmp_path / "changed"
+    shutil.copytree(DEFINITIONS_DIR, changed)
+    default = changed / "default.yml"
+    rule = "- {signal: page_view_pricing, points: 10,"
+    assert rule in default.read_text(encoding="utf-8")
+    default.write_text(
+        default.read_text(encoding="utf-8").replace(rule, rule.replace("10", "12")),
+        encoding="utf-8",
+    )
+    rules = seeds / "lead_engagement_rules.csv"
+
+    with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):
+        assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
+        same = _start_build(DEFINITIONS_DIR, seeds, tmp_path / "same")
+        _wait_for(tmp_path / "same" / "holding")  # side by side with this one
+        other = _start_build(changed, seeds, tmp_path / "other")
+        (tmp_path / "same" / "release").touch()
+        assert same.wait(timeout=60) == 0
+        time.sleep(1.5)  # time enough to write, were it not waiting
+        assert not (tmp_path / "other" / "holding").exists()
+        assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
+    _wait_for(tmp_path / "other" / "holding")
+    assert ",page_view_pricing,12," in rules.read_text(encoding="utf-8")
+    (tmp_path / "other" / "release").touch()
+    assert other.wait(timeout=60) == 0
 
 
 def test_errors_name_file_line_and_rule(tmp_path: Path) -> None:

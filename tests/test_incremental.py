@@ -56,9 +56,9 @@ def _tables(database: Path) -> dict[str, str]:
 @pytest.fixture
 def own_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A build compiles the lead definition into the dbt project's seeds, and the test
-    below builds with a changed one: it builds from its own copy of the project, so that
-    the tests running beside it (`make test` runs two files at a time) keep building with
-    the shipped definition."""
+    below builds with a changed one. The seeds' lock would make the builds of the tests
+    running beside it (`make test` runs two files at a time) wait for those builds; it
+    builds from its own copy of the project instead."""
     project = tmp_path / "dbt_project"
     shutil.copytree(
         DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", ".user.yml")
