@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,18 @@ class Built:
     data: Path
     warehouse: Warehouse
     truth: dict[str, dict[str, str]]  # contact_id -> ground-truth row
+
+
+def definitions_with_pricing_points(folder: Path, points: int) -> Path:
+    """A copy of the shipped definitions in ``folder`` whose pricing-page rule gives
+    ``points`` instead of 10."""
+    shutil.copytree(DEFINITIONS_DIR, folder)
+    default = folder / "default.yml"
+    rule = "- {signal: page_view_pricing, points: 10,"
+    text = default.read_text(encoding="utf-8")
+    assert rule in text
+    default.write_text(text.replace(rule, rule.replace("10", str(points))), encoding="utf-8")
+    return folder
 
 
 def read_truth(data: Path) -> dict[str, dict[str, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from leadhouse.build import definition_in_seeds
 from leadhouse.config import DEFAULT_DEFINITION, DEFINITIONS_DIR, LEAD_DEFINITION_SEEDS
 from leadhouse.definition import DefinitionError, load_definition, load_definitions, seed_files
+from tests.conftest import definitions_with_pricing_points
 
 
 def test_default_definition_is_valid_and_ranks_high_intent_pages_first() -> None:
@@ -71,15 +71,7 @@ def test_builds_with_other_definitions_take_turns_with_the_seeds(tmp_path: Path)
     """Warehouses built from one checkout share its seeds: builds with the same definition
     hold them together, one with another definition waits until they have ended."""
     seeds = tmp_path / "seeds" / "lead_definition"
-    changed = tmp_path / "changed"
-    shutil.copytree(DEFINITIONS_DIR, changed)
-    default = changed / "default.yml"
-    rule = "- {signal: page_view_pricing, points: 10,"
-    assert rule in default.read_text(encoding="utf-8")
-    default.write_text(
-        default.read_text(encoding="utf-8").replace(rule, rule.replace("10", "12")),
-        encoding="utf-8",
-    )
+    changed = definitions_with_pricing_points(tmp_path / "changed", 12)
     rules = seeds / "lead_engagement_rules.csv"
 
     with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):

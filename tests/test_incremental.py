@@ -20,7 +20,7 @@ from leadhouse.build import build
 from leadhouse.config import DBT_PROJECT_DIR, DEFINITIONS_DIR, LEAD_DEFINITION_SEEDS, Warehouse
 from leadhouse.generate.synthetic import generate
 from leadhouse.runner import table_checksums
-from tests.conftest import AS_OF, query
+from tests.conftest import AS_OF, definitions_with_pricing_points, query
 
 CUTOFF = datetime(2026, 9, 15, tzinfo=UTC)
 
@@ -132,17 +132,7 @@ def test_incremental_build_equals_full_refresh(
     # changes the points of everyone it scores; both must reach the kept rows.
     history = "select distinct person_id from intermediate.int_lead_engagement_history"
     people_before = set(query(warehouse.database, history))
-    definitions = tmp_path / "definitions"
-    shutil.copytree(DEFINITIONS_DIR, definitions)
-    default = definitions / "default.yml"
-    rule = "- {signal: page_view_pricing, points: 10,"
-    assert rule in default.read_text(encoding="utf-8")
-    default.write_text(
-        default.read_text(encoding="utf-8").replace(
-            rule, "- {signal: page_view_pricing, points: 12,"
-        ),
-        encoding="utf-8",
-    )
+    definitions = definitions_with_pricing_points(tmp_path / "definitions", 12)
     earlier = "2026-09-20T00:00:00"
     build(warehouse, definitions, as_of=earlier, quiet=True)
     # A new as-of moment must not make dbt parse the whole project again (the CLI
