@@ -74,20 +74,26 @@ def test_builds_with_other_definitions_take_turns_with_the_seeds(tmp_path: Path)
     changed = definitions_with_pricing_points(tmp_path / "changed", 12)
     rules = seeds / "lead_engagement_rules.csv"
 
-    with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):
-        assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
-        same = _start_build(DEFINITIONS_DIR, seeds, tmp_path / "same")
-        _wait_for(tmp_path / "same" / "holding")  # side by side with this one
-        other = _start_build(changed, seeds, tmp_path / "other")
-        (tmp_path / "same" / "release").touch()
-        assert same.wait(timeout=60) == 0
-        time.sleep(1.5)  # time enough to write, were it not waiting
-        assert not (tmp_path / "other" / "holding").exists()
-        assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
-    _wait_for(tmp_path / "other" / "holding")
-    assert ",page_view_pricing,12," in rules.read_text(encoding="utf-8")
-    (tmp_path / "other" / "release").touch()
-    assert other.wait(timeout=60) == 0
+    builds: list[subprocess.Popen[bytes]] = []
+    try:
+        with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):
+            assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
+            builds.append(_start_build(DEFINITIONS_DIR, seeds, tmp_path / "same"))
+            _wait_for(tmp_path / "same" / "holding")  # side by side with this one
+            builds.append(_start_build(changed, seeds, tmp_path / "other"))
+            (tmp_path / "same" / "release").touch()
+            assert builds[0].wait(timeout=60) == 0
+            time.sleep(1.5)  # time enough to write, were it not waiting
+            assert not (tmp_path / "other" / "holding").exists()
+            assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
+        _wait_for(tmp_path / "other" / "holding")
+        assert ",page_view_pricing,12," in rules.read_text(encoding="utf-8")
+        (tmp_path / "other" / "release").touch()
+        assert builds[1].wait(timeout=60) == 0
+    finally:
+        for build in builds:  # none left waiting for its release when an assert fails
+            build.kill()
+            build.wait(timeout=60)
 
 
 def test_errors_name_file_line_and_rule(tmp_path: Path) -> None:
