@@ -37,8 +37,9 @@ from ingestion.email import helpers as email_helpers
 from ingestion.email import settings as email_settings
 from ingestion.web_analytics import helpers as web_helpers
 from ingestion.web_analytics import settings as web_settings
-from leadhouse.build import compile_definition, run_dbt
+from leadhouse.build import definition_in_seeds, run_dbt
 from leadhouse.config import DEFINITIONS_DIR, Warehouse
+from leadhouse.definition import load_definitions
 
 Parse = Callable[[LandingFile, list[Reject]], Iterator[Any]]
 
@@ -116,8 +117,8 @@ def main(data: Path, root: Path, as_of: str) -> dict[str, str]:
     warehouse = Warehouse(root.resolve())
     warehouse.ensure()
     ingest(data, warehouse)
-    compile_definition(DEFINITIONS_DIR)
-    run_dbt(warehouse, ["build", "--full-refresh", "--exclude", "test_type:unit"], as_of, True)
+    with definition_in_seeds(load_definitions(DEFINITIONS_DIR)):
+        run_dbt(warehouse, ["build", "--full-refresh", "--exclude", "test_type:unit"], as_of, True)
     return {"warehouse": str(warehouse.database)}
 
 

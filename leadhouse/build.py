@@ -56,14 +56,6 @@ def dbt_env(warehouse: Warehouse, as_of: str | None = None) -> dict[str, str]:
     return env
 
 
-def compile_definition(definition_path: Path) -> DefinitionSet:
-    """Write the definitions into the project's seeds without taking their lock (see
-    definition_in_seeds): for the benchmark, which runs no build beside its own."""
-    definitions = load_definitions(definition_path)
-    write_seeds(definitions, LEAD_DEFINITION_SEEDS)
-    return definitions
-
-
 @contextmanager
 def definition_in_seeds(definitions: DefinitionSet, seed_dir: Path | None = None) -> Iterator[None]:
     """Keep ``definitions`` in the seeds at ``seed_dir`` while dbt reads them.
