@@ -382,32 +382,26 @@ def _time_dbt(
 ) -> None:
     # Its dbt builds run dbt directly, so they hold the definition's seeds as a build does.
     with definition_in_seeds(load_definitions(DEFINITIONS_DIR)):
-        _time_dbt_with_seeds(steps, repeat, work, ingested)
+        seeded = _copy_warehouse(ingested, work / "seeded")
+        run_dbt(seeded, ["seed"], as_of=AS_OF, quiet=True)
+        dbt_args = ["build", "--exclude", "resource_type:seed", "test_type:unit"]
+        # A scheduled build finds the parse its last run left at the same path (see
+        # leadhouse.build.dbt_env): every repeat builds at one path, from the seeded copy.
+        _parse_at(_copy_warehouse(seeded, work / "dbt"))
 
+        def dbt_step(n: int) -> dict[str, Any]:
+            target = _copy_warehouse(seeded, work / "dbt", keep_parse=True)
+            command = [dbt_executable(), *dbt_args, "--project-dir", str(DBT_PROJECT_DIR)]
+            return measure(command, env=dbt_env(target, AS_OF))
 
-def _time_dbt_with_seeds(
-    steps: dict[str, dict[str, Any]], repeat: int, work: Path, ingested: Warehouse
-) -> None:
-    seeded = _copy_warehouse(ingested, work / "seeded")
-    run_dbt(seeded, ["seed"], as_of=AS_OF, quiet=True)
-    dbt_args = ["build", "--exclude", "resource_type:seed", "test_type:unit"]
-    # A scheduled build finds the parse its last run left at the same path (see
-    # leadhouse.build.dbt_env): every repeat builds at one path, from the seeded copy.
-    _parse_at(_copy_warehouse(seeded, work / "dbt"))
+        manifest = work / "dbt" / "dbt_target" / "manifest.json"
 
-    def dbt_step(n: int) -> dict[str, Any]:
-        target = _copy_warehouse(seeded, work / "dbt", keep_parse=True)
-        command = [dbt_executable(), *dbt_args, "--project-dir", str(DBT_PROJECT_DIR)]
-        return measure(command, env=dbt_env(target, AS_OF))
+        def raw_sql_step(n: int) -> dict[str, Any]:
+            # The manifest of the parse at work/dbt (above), which the dbt builds keep.
+            raw = _copy_warehouse(seeded, work / f"raw{n}").database
+            return measure([sys.executable, "-m", "bench.rawsql", str(manifest), str(raw)])
 
-    manifest = work / "dbt" / "dbt_target" / "manifest.json"
-
-    def raw_sql_step(n: int) -> dict[str, Any]:
-        # The manifest of the parse at work/dbt (above), which the dbt builds keep.
-        raw = _copy_warehouse(seeded, work / f"raw{n}").database
-        return measure([sys.executable, "-m", "bench.rawsql", str(manifest), str(raw)])
-
-    _alternate(steps, repeat, ("dbt_build", dbt_step), ("raw_sql", raw_sql_step))
+        _alternate(steps, repeat, ("dbt_build", dbt_step), ("raw_sql", raw_sql_step))
 
 
 def ratios_of(steps: dict[str, dict[str, Any]]) -> dict[str, float]:
