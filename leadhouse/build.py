@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from leadhouse.config import (
     DBT_PROJECT_DIR,
@@ -64,22 +65,40 @@ def definition_in_seeds(definitions: DefinitionSet, seed_dir: Path | None = None
     the same definition hold them together (a shared lock); a build with another one
     waits until those have ended, then writes its own (an exclusive lock). So no build
     scores with another build's weights, whichever definitions two warehouses are built
-    with at the same time. The lock is the kernel's: a killed build lets go of it."""
+    with at the same time. A build that waits to write is not overtaken: builds that
+    come after it pass a gate it holds while it waits, so they wait behind it. The locks
+    are the kernel's: a killed build lets go of them."""
     seed_dir = seed_dir or LEAD_DEFINITION_SEEDS
     seed_dir.mkdir(parents=True, exist_ok=True)
-    with (seed_dir.parent / f".{seed_dir.name}.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_SH)
+    with (
+        (seed_dir.parent / f".{seed_dir.name}.lock").open("a") as lock,
+        (seed_dir.parent / f".{seed_dir.name}.gate").open("a") as gate,
+    ):
+        with _held(gate):
+            fcntl.flock(lock, fcntl.LOCK_SH)
         try:
             while not seeds_written(definitions, seed_dir):
-                # Converting a flock is not atomic (Linux lets go first), so two builds
-                # converting at once cannot deadlock; another writer may slip in between,
-                # hence the loop.
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                write_seeds(definitions, seed_dir)
-                fcntl.flock(lock, fcntl.LOCK_SH)
+                # Let go of the seeds before queueing at the gate: a build holding the
+                # gate waits for every holder of the seeds, so holding both would deadlock.
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                with _held(gate):
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    write_seeds(definitions, seed_dir)
+                    # Converting a flock is not atomic (Linux lets go first); nobody slips
+                    # in while this build holds the gate, but the loop checks again.
+                    fcntl.flock(lock, fcntl.LOCK_SH)
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _held(lock_file: IO[str]) -> Iterator[None]:
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def build_time() -> str:

@@ -96,6 +96,38 @@ def test_builds_with_other_definitions_take_turns_with_the_seeds(tmp_path: Path)
             build.wait(timeout=60)
 
 
+def test_a_build_waiting_to_write_the_seeds_is_not_overtaken(tmp_path: Path) -> None:
+    """Builds with the held definition that come after one waiting to write its own wait
+    behind it, so a stream of them cannot keep it waiting forever."""
+    seeds = tmp_path / "seeds" / "lead_definition"
+    changed = definitions_with_pricing_points(tmp_path / "changed", 12)
+    rules = seeds / "lead_engagement_rules.csv"
+
+    builds: list[subprocess.Popen[bytes]] = []
+    try:
+        with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):
+            builds.append(_start_build(changed, seeds, tmp_path / "other"))
+            time.sleep(1.5)  # it queues for the seeds
+            builds.append(_start_build(DEFINITIONS_DIR, seeds, tmp_path / "later"))
+            time.sleep(1.5)  # time enough to join this one, were it not behind the other
+            assert not (tmp_path / "later" / "holding").exists()
+            assert not (tmp_path / "other" / "holding").exists()
+        _wait_for(tmp_path / "other" / "holding")
+        assert ",page_view_pricing,12," in rules.read_text(encoding="utf-8")
+        time.sleep(1.5)
+        assert not (tmp_path / "later" / "holding").exists()  # it waits to write its own
+        (tmp_path / "other" / "release").touch()
+        assert builds[0].wait(timeout=60) == 0
+        _wait_for(tmp_path / "later" / "holding")
+        assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
+        (tmp_path / "later" / "release").touch()
+        assert builds[1].wait(timeout=60) == 0
+    finally:
+        for build in builds:  # none left waiting for its release when an assert fails
+            build.kill()
+            build.wait(timeout=60)
+
+
 def test_errors_name_file_line_and_rule(tmp_path: Path) -> None:
     text = DEFAULT_DEFINITION.read_text(encoding="utf-8").replace(
         "attribute: revenue_min_pln", "attribute: revenue_in_euro"
