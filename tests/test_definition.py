@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,14 +51,50 @@ with definition_in_seeds(loaded, seeds):
 """
 
 
-def _start_build(definitions: Path, seeds: Path, marks: Path) -> subprocess.Popen[bytes]:
-    marks.mkdir()
-    build = subprocess.Popen(
-        [sys.executable, "-c", _BUILD, str(definitions), str(seeds), str(marks)],
-        cwd=Path(__file__).parents[1],
-    )
-    _wait_for(marks / "waiting")
-    return build
+class SeedBuilds:
+    """Builds in their own processes, as far as the seeds go, around seeds in ``root``:
+    each marks when it waits and when it holds the seeds, and holds them until released."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.seeds = root / "seeds" / "lead_definition"
+        self.changed = definitions_with_pricing_points(root / "changed", 12)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, definitions: Path) -> None:
+        marks = self.root / name
+        marks.mkdir()
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-c", _BUILD, str(definitions), str(self.seeds), str(marks)],
+            cwd=Path(__file__).parents[1],
+        )
+        _wait_for(marks / "waiting")
+
+    def holding(self, name: str) -> bool:
+        return (self.root / name / "holding").exists()
+
+    def wait_until_holding(self, name: str) -> None:
+        _wait_for(self.root / name / "holding")
+
+    def release(self, name: str) -> None:
+        (self.root / name / "release").touch()
+        assert self.processes[name].wait(timeout=60) == 0
+
+    def pricing_points(self) -> str:
+        """The pricing page's points in the seeds (10 shipped, 12 changed)."""
+        rules = (self.seeds / "lead_engagement_rules.csv").read_text(encoding="utf-8")
+        return next(p for p in ("10", "12") if f",page_view_pricing,{p}," in rules)
+
+
+@pytest.fixture
+def seed_builds(tmp_path: Path) -> Iterator[SeedBuilds]:
+    builds = SeedBuilds(tmp_path)
+    try:
+        yield builds
+    finally:
+        for process in builds.processes.values():  # none left waiting when an assert fails
+            process.kill()
+            process.wait(timeout=60)
 
 
 def _wait_for(path: Path, seconds: float = 60) -> None:
@@ -67,65 +104,43 @@ def _wait_for(path: Path, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_builds_with_other_definitions_take_turns_with_the_seeds(tmp_path: Path) -> None:
+def test_builds_with_other_definitions_take_turns_with_the_seeds(seed_builds: SeedBuilds) -> None:
     """Warehouses built from one checkout share its seeds: builds with the same definition
     hold them together, one with another definition waits until they have ended."""
-    seeds = tmp_path / "seeds" / "lead_definition"
-    changed = definitions_with_pricing_points(tmp_path / "changed", 12)
-    rules = seeds / "lead_engagement_rules.csv"
-
-    builds: list[subprocess.Popen[bytes]] = []
-    try:
-        with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):
-            assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
-            builds.append(_start_build(DEFINITIONS_DIR, seeds, tmp_path / "same"))
-            _wait_for(tmp_path / "same" / "holding")  # side by side with this one
-            builds.append(_start_build(changed, seeds, tmp_path / "other"))
-            (tmp_path / "same" / "release").touch()
-            assert builds[0].wait(timeout=60) == 0
-            time.sleep(1.5)  # time enough to write, were it not waiting
-            assert not (tmp_path / "other" / "holding").exists()
-            assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
-        _wait_for(tmp_path / "other" / "holding")
-        assert ",page_view_pricing,12," in rules.read_text(encoding="utf-8")
-        (tmp_path / "other" / "release").touch()
-        assert builds[1].wait(timeout=60) == 0
-    finally:
-        for build in builds:  # none left waiting for its release when an assert fails
-            build.kill()
-            build.wait(timeout=60)
+    builds = seed_builds
+    with definition_in_seeds(load_definitions(DEFINITIONS_DIR), builds.seeds):
+        assert builds.pricing_points() == "10"
+        builds.start("same", DEFINITIONS_DIR)
+        builds.wait_until_holding("same")  # side by side with this one
+        builds.start("other", builds.changed)
+        builds.release("same")
+        time.sleep(1.5)  # time enough to write, were it not waiting
+        assert not builds.holding("other")
+        assert builds.pricing_points() == "10"
+    builds.wait_until_holding("other")
+    assert builds.pricing_points() == "12"
+    builds.release("other")
 
 
-def test_a_build_waiting_to_write_the_seeds_is_not_overtaken(tmp_path: Path) -> None:
+def test_a_build_waiting_to_write_the_seeds_is_not_overtaken(seed_builds: SeedBuilds) -> None:
     """Builds with the held definition that come after one waiting to write its own wait
     behind it, so a stream of them cannot keep it waiting forever."""
-    seeds = tmp_path / "seeds" / "lead_definition"
-    changed = definitions_with_pricing_points(tmp_path / "changed", 12)
-    rules = seeds / "lead_engagement_rules.csv"
-
-    builds: list[subprocess.Popen[bytes]] = []
-    try:
-        with definition_in_seeds(load_definitions(DEFINITIONS_DIR), seeds):
-            builds.append(_start_build(changed, seeds, tmp_path / "other"))
-            time.sleep(1.5)  # it queues for the seeds
-            builds.append(_start_build(DEFINITIONS_DIR, seeds, tmp_path / "later"))
-            time.sleep(1.5)  # time enough to join this one, were it not behind the other
-            assert not (tmp_path / "later" / "holding").exists()
-            assert not (tmp_path / "other" / "holding").exists()
-        _wait_for(tmp_path / "other" / "holding")
-        assert ",page_view_pricing,12," in rules.read_text(encoding="utf-8")
-        time.sleep(1.5)
-        assert not (tmp_path / "later" / "holding").exists()  # it waits to write its own
-        (tmp_path / "other" / "release").touch()
-        assert builds[0].wait(timeout=60) == 0
-        _wait_for(tmp_path / "later" / "holding")
-        assert ",page_view_pricing,10," in rules.read_text(encoding="utf-8")
-        (tmp_path / "later" / "release").touch()
-        assert builds[1].wait(timeout=60) == 0
-    finally:
-        for build in builds:  # none left waiting for its release when an assert fails
-            build.kill()
-            build.wait(timeout=60)
+    builds = seed_builds
+    with definition_in_seeds(load_definitions(DEFINITIONS_DIR), builds.seeds):
+        builds.start("other", builds.changed)
+        time.sleep(1.5)  # it queues for the seeds
+        builds.start("later", DEFINITIONS_DIR)
+        time.sleep(1.5)  # time enough to join this one, were it not behind the other
+        assert not builds.holding("later")
+        assert not builds.holding("other")
+    builds.wait_until_holding("other")
+    assert builds.pricing_points() == "12"
+    time.sleep(1.5)
+    assert not builds.holding("later")  # it waits to write its own
+    builds.release("other")
+    builds.wait_until_holding("later")
+    assert builds.pricing_points() == "10"
+    builds.release("later")
 
 
 def test_errors_name_file_line_and_rule(tmp_path: Path) -> None:
