@@ -70,6 +70,22 @@ class SeedBuilds:
         )
         _wait_for(marks / "waiting")
 
+    def wait_until_blocked(self, name: str) -> None:
+        """Until the build waits for a lock (the kernel lists its request with ``->`` in
+        /proc/locks); where there is no /proc/locks, a pause long enough to get there."""
+        locks = Path("/proc/locks")
+        if not locks.exists():
+            time.sleep(1.5)
+            return
+        pid = str(self.processes[name].pid)
+        deadline = time.monotonic() + 60
+        while not any(
+            "->" in line and pid in line.split()
+            for line in locks.read_text(encoding="utf-8").splitlines()
+        ):
+            assert time.monotonic() < deadline, f"{name} never waited for a lock"
+            time.sleep(0.05)
+
     def holding(self, name: str) -> bool:
         return (self.root / name / "holding").exists()
 
@@ -83,7 +99,7 @@ class SeedBuilds:
     def pricing_points(self) -> str:
         """The pricing page's points in the seeds (10 shipped, 12 changed)."""
         rules = (self.seeds / "lead_engagement_rules.csv").read_text(encoding="utf-8")
-        return next(p for p in ("10", "12") if f",page_view_pricing,{p}," in rules)
+        return next((p for p in ("10", "12") if f",page_view_pricing,{p}," in rules), rules)
 
 
 @pytest.fixture
@@ -128,7 +144,7 @@ def test_a_build_waiting_to_write_the_seeds_is_not_overtaken(seed_builds: SeedBu
     builds = seed_builds
     with definition_in_seeds(load_definitions(DEFINITIONS_DIR), builds.seeds):
         builds.start("other", builds.changed)
-        time.sleep(1.5)  # it queues for the seeds
+        builds.wait_until_blocked("other")  # it queues for the seeds, holding the gate
         builds.start("later", DEFINITIONS_DIR)
         time.sleep(1.5)  # time enough to join this one, were it not behind the other
         assert not builds.holding("later")
