@@ -26,6 +26,7 @@ from ingestion.common import (
     landing_exists,
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
+from ingestion.crm.sightings import record_status_sightings
 from ingestion.suppression import Suppression, apply_to_source
 from leadhouse.config import connect, duckdb_settings
 from leadhouse.runner import hold_point
@@ -87,11 +88,20 @@ class SourceSpec:
     # are appended and then deduplicated by their rows' own file and line
     # (common.drop_duplicates). Merged tables keep dlt's default.
     loads_unordered: bool = False
+    # A step run on the dataset after each load, in the load's connection: the CRM keeps
+    # when it first saw each subscription status without a time (crm.sightings).
+    after_load: Callable[[Callable[[str], Any], str], Any] | None = None
 
 
 SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec(
-        "crm", "raw_crm", "crm", crm.hubspot_files, suppresses_records=True, prunes_nested=True
+        "crm",
+        "raw_crm",
+        "crm",
+        crm.hubspot_files,
+        suppresses_records=True,
+        prunes_nested=True,
+        after_load=record_status_sightings,
     ),
     SourceSpec(
         "web_analytics",
@@ -244,6 +254,9 @@ def _run_source(
         if spec.prunes_nested:
             with pipeline.sql_client() as client:
                 drop_orphans(client.execute_sql, spec.dataset)
+        if spec.after_load is not None:
+            with pipeline.sql_client() as client:
+                spec.after_load(client.execute_sql, spec.dataset)
         trace = pipeline.last_trace
         normalized = trace.last_normalize_info if trace else None
         row_counts = dict(normalized.row_counts) if normalized else {}

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.common import drop_orphans
+from ingestion.crm.sightings import SIGHTINGS_TABLE
 from ingestion.suppression import TABLE as SUPPRESSION_TABLE
 from ingestion.suppression import identifier_hash, normalise, salt_for
 from leadhouse.config import connect
@@ -171,6 +172,14 @@ def _erase_raw(con: duckdb.DuckDBPyConnection, ids: Identifiers, removed: dict[s
             _delete(
                 con,
                 f"{schema}.communication_preferences",
+                f"lower(trim(recipient)) {in_list}",
+                [emails],
+                removed,
+            )
+        if SIGHTINGS_TABLE in names:
+            _delete(
+                con,
+                f"{schema}.{SIGHTINGS_TABLE}",
                 f"lower(trim(recipient)) {in_list}",
                 [emails],
                 removed,

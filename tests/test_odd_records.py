@@ -225,7 +225,7 @@ def test_a_status_without_its_time_withdraws_but_grants_nothing(
     decisions = query(
         database,
         "select events.status, events.captured_at = "
-        "(select max(loaded_at) from staging.stg_crm__subscription_statuses) "
+        "(select max(first_loaded_at) from staging.stg_crm__subscription_statuses) "
         "from intermediate.int_consent_events as events "
         "inner join marts.dim_person as person using (person_id) "
         f"where person.crm_contact_id = '{ids['hand_dated']}' "

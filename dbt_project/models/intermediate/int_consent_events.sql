@@ -17,7 +17,7 @@ statuses as (
         *,
         coalesce(
             status_changed_at,
-            case when subscription_status = 'SUBSCRIBED' then null else loaded_at end
+            case when subscription_status = 'SUBSCRIBED' then null else first_loaded_at end
         ) as captured_at
 
     from {{ ref('stg_crm__subscription_statuses') }}

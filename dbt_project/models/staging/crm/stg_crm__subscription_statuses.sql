@@ -18,6 +18,21 @@ recipients as (
 
 ),
 
+-- The first load that delivered a status without a time (ingestion/crm/sightings.py):
+-- later deliveries of the same record do not move it. One row per recipient, subscription
+-- and status; only a status without a time takes it (tested in the select, not the join
+-- condition, which would make the join compare every pair of rows).
+sightings as (
+
+    select * from {{ optional_source('crm', 'subscription_status_sightings', {
+        'recipient': 'varchar',
+        'subscription_id': 'varchar',
+        'status': 'varchar',
+        'first_seen_load_id': 'varchar',
+    }) }} as sightings
+
+),
+
 final as (
 
     select
@@ -29,12 +44,22 @@ final as (
         statuses.legal_basis as hubspot_legal_basis,
         statuses.legal_basis_explanation,
         cast(statuses.timestamp as timestamp) as status_changed_at,
-        -- When the warehouse learned the status: the dlt load (its id is a Unix time).
-        {{ load_id_timestamp('recipients._dlt_load_id') }} as loaded_at
+        -- When the warehouse first learned the status: the first load that delivered it
+        -- for a status without a time, else the load of the record (a dlt load id is a
+        -- Unix time).
+        {{ load_id_timestamp(
+            'coalesce(case when statuses.timestamp is null then '
+            ~ 'sightings.first_seen_load_id end, recipients._dlt_load_id)'
+        ) }} as first_loaded_at
 
     from statuses
     inner join recipients
         on statuses._dlt_parent_id = recipients._dlt_id
+    left join sightings
+        on
+            recipients.recipient = sightings.recipient
+            and coalesce(statuses.id, '') = coalesce(sightings.subscription_id, '')
+            and coalesce(statuses.status, '') = coalesce(sightings.status, '')
 
 )
 

@@ -1,0 +1,139 @@
+"""A CRM withdrawal without its own time is dated by the first load that brought it, not
+by the latest export that repeated it (ingestion/crm/sightings.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingestion.pipeline import load_sources
+from leadhouse.build import run_dbt
+from leadhouse.config import Warehouse
+from leadhouse.erasure import erase
+from tests.conftest import query
+
+
+def _status(subscription: str, status: str, at: str | None) -> dict[str, Any]:
+    return {
+        "id": subscription,
+        "name": {"1101": "Marketing newsletter", "1102": "Sales outreach"}[subscription],
+        "status": status,
+        "sourceOfStatus": "SUBSCRIPTION_STATUS",
+        "legalBasis": "CONSENT_WITH_NOTICE" if status == "SUBSCRIBED" else None,
+        "legalBasisExplanation": "Web form consent checkbox",
+        "timestamp": at,
+    }
+
+
+def _deliver(data: Path, name: str, records: dict[str, list[dict[str, Any]]]) -> None:
+    path = data / "crm" / f"communication_preferences-{name}.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"recipient": recipient, "subscriptionStatuses": statuses}) + "\n"
+            for recipient, statuses in records.items()
+        ),
+        encoding="utf-8",
+    )
+
+
+def _load(data: Path, warehouse: Warehouse) -> str:
+    """Load the CRM files not loaded yet; the new load's id. Loads are a second apart,
+    since staging dates a load to the second."""
+    time.sleep(1.1)
+    load_sources(data, warehouse.database, warehouse.pipelines_dir, systems=("crm",))
+    (load_id,) = query(
+        warehouse.database, "select max(load_id) from raw_crm._dlt_loads where status = 0"
+    )[0]
+    return str(load_id)
+
+
+def _sightings(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str, str]]:
+    rows = query(
+        warehouse.database,
+        "select recipient, subscription_id, status, first_seen_load_id "
+        "from raw_crm.subscription_status_sightings",
+    )
+    return {(r, s): (status, load) for r, s, status, load in rows}
+
+
+def _second(load_id: str) -> datetime:
+    return datetime.fromtimestamp(int(float(load_id)), UTC).replace(tzinfo=None)
+
+
+def test_a_withdrawal_without_a_time_keeps_the_date_it_was_first_loaded(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "crm").mkdir(parents=True)
+    warehouse = Warehouse(tmp_path / "warehouse")
+    warehouse.root.mkdir()
+    granted_at = "2026-05-01T10:00:00.000Z"
+
+    # Load 1: Anna withdrew the newsletter (no time) and granted sales outreach (timed);
+    # Bob withdrew the newsletter (no time).
+    _deliver(
+        data,
+        "1",
+        {
+            "anna@firma.pl": [
+                _status("1101", "NOT_SUBSCRIBED", None),
+                _status("1102", "SUBSCRIBED", granted_at),
+            ],
+            "bob@firma.pl": [_status("1101", "NOT_SUBSCRIBED", None)],
+        },
+    )
+    first = _load(data, warehouse)
+    assert _sightings(warehouse) == {
+        ("anna@firma.pl", "1101"): ("NOT_SUBSCRIBED", first),
+        ("bob@firma.pl", "1101"): ("NOT_SUBSCRIBED", first),
+    }
+
+    # Load 2: the next export repeats Anna's record unchanged; Bob subscribed again, timed.
+    _deliver(
+        data,
+        "2",
+        {
+            "anna@firma.pl": [
+                _status("1101", "NOT_SUBSCRIBED", None),
+                _status("1102", "SUBSCRIBED", granted_at),
+            ],
+            "bob@firma.pl": [_status("1101", "SUBSCRIBED", "2026-06-01T08:00:00.000Z")],
+        },
+    )
+    second = _load(data, warehouse)
+    assert second != first
+    # The record itself now carries the second load: dated by it, the withdrawal would
+    # have moved forward.
+    assert query(
+        warehouse.database,
+        "select _dlt_load_id from raw_crm.communication_preferences "
+        "where recipient = 'anna@firma.pl'",
+    ) == [(second,)]
+    assert _sightings(warehouse) == {("anna@firma.pl", "1101"): ("NOT_SUBSCRIBED", first)}
+
+    # Load 3: Bob withdraws again, without a time: a new sighting, from this load.
+    _deliver(data, "3", {"bob@firma.pl": [_status("1101", "NOT_SUBSCRIBED", None)]})
+    third = _load(data, warehouse)
+    assert _sightings(warehouse) == {
+        ("anna@firma.pl", "1101"): ("NOT_SUBSCRIBED", first),
+        ("bob@firma.pl", "1101"): ("NOT_SUBSCRIBED", third),
+    }
+
+    # Staging dates the untimed statuses by their sightings, the timed one by its own time
+    # (and its record's load).
+    run_dbt(warehouse, ["run", "--select", "stg_crm__subscription_statuses"], quiet=True)
+    staged = query(
+        warehouse.database,
+        "select email, subscription_id, status_changed_at, first_loaded_at "
+        "from staging.stg_crm__subscription_statuses order by 1, 2",
+    )
+    assert staged == [
+        ("anna@firma.pl", "1101", None, _second(first)),
+        ("anna@firma.pl", "1102", datetime(2026, 5, 1, 10), _second(second)),
+        ("bob@firma.pl", "1101", None, _second(third)),
+    ]
+
+    # Erasure takes the sightings with the rest of the person's records.
+    erase(warehouse.database, ["Anna@Firma.pl"])
+    assert _sightings(warehouse) == {("bob@firma.pl", "1101"): ("NOT_SUBSCRIBED", third)}
