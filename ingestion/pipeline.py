@@ -26,7 +26,7 @@ from ingestion.common import (
     landing_exists,
 )
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
-from ingestion.crm.sightings import record_status_sightings
+from ingestion.crm.sightings import record_all_sightings
 from ingestion.suppression import Suppression, apply_to_source
 from leadhouse.config import connect, duckdb_settings
 from leadhouse.runner import hold_point
@@ -89,7 +89,8 @@ class SourceSpec:
     # (common.drop_duplicates). Merged tables keep dlt's default.
     loads_unordered: bool = False
     # A step run on the dataset after each load, in the load's connection: the CRM keeps
-    # when it first saw each subscription status without a time (crm.sightings).
+    # when it first saw each record and each subscription status without a time
+    # (crm.sightings).
     after_load: Callable[[Callable[[str], Any], str], Any] | None = None
 
 
@@ -101,7 +102,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         crm.hubspot_files,
         suppresses_records=True,
         prunes_nested=True,
-        after_load=record_status_sightings,
+        after_load=record_all_sightings,
     ),
     SourceSpec(
         "web_analytics",

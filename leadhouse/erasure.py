@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.common import drop_orphans
-from ingestion.crm.sightings import SIGHTINGS_TABLE
+from ingestion.crm.sightings import RECORD_SIGHTINGS_TABLE, SIGHTINGS_TABLE, record_sightings
 from ingestion.suppression import TABLE as SUPPRESSION_TABLE
 from ingestion.suppression import identifier_hash, normalise, salt_for
 from leadhouse.config import connect
@@ -222,6 +222,12 @@ def _erase_raw(con: duckdb.DuckDBPyConnection, ids: Identifiers, removed: dict[s
                 params.append(emails)
             if conditions:
                 _delete(con, f"{schema}.events", " or ".join(conditions), params, removed)
+        if RECORD_SIGHTINGS_TABLE in names:
+            # The first loads of the contacts and activities deleted above.
+            forgotten = record_sightings(lambda sql: con.execute(sql).fetchall(), schema, add=False)
+            if forgotten["removed"]:
+                relation = f"{schema}.{RECORD_SIGHTINGS_TABLE}"
+                removed[relation] = removed.get(relation, 0) + forgotten["removed"]
         if "quarantine" in names:
             needles = [*emails, *visitors, *(f'"{c}"' for c in contacts)]
             if needles:

@@ -137,3 +137,72 @@ def test_a_withdrawal_without_a_time_keeps_the_date_it_was_first_loaded(tmp_path
     # Erasure takes the sightings with the rest of the person's records.
     erase(warehouse.database, ["Anna@Firma.pl"])
     assert _sightings(warehouse) == {("bob@firma.pl", "1101"): ("NOT_SUBSCRIBED", third)}
+
+
+def _objects(data: Path, name: str, records: list[dict[str, Any]]) -> None:
+    path = data / "crm" / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_a_record_without_a_date_keeps_the_date_it_was_first_loaded(tmp_path: Path) -> None:
+    """A contact whose creation date is typed by hand and an activity dated 'last week',
+    both without HubSpot's `createdAt` (as in CSV exports), are dated by their first load:
+    re-exported, they do not become new again (the meeting's points would never decay)."""
+    data = tmp_path / "data"
+    (data / "crm").mkdir(parents=True)
+    warehouse = Warehouse(tmp_path / "warehouse")
+    warehouse.root.mkdir()
+
+    def deliver(suffix: str) -> None:
+        updated = f"2026-05-0{suffix}T00:00:00.000Z"
+        _objects(
+            data,
+            f"contacts-{suffix}",
+            [
+                {
+                    "id": "5001",
+                    "properties": {"email": "ewa@firma.pl", "createdate": "yesterday"},
+                    "updatedAt": updated,
+                    "archived": False,
+                }
+            ],
+        )
+        _objects(
+            data,
+            f"meetings-{suffix}",
+            [
+                {
+                    "id": "6001",
+                    "properties": {"hs_timestamp": "last week", "hs_activity_type": "Demo"},
+                    "updatedAt": updated,
+                    "archived": False,
+                    "associations": {
+                        "contacts": {"results": [{"id": "5001", "type": "engagement_to_contact"}]}
+                    },
+                }
+            ],
+        )
+
+    deliver("1")
+    first = _load(data, warehouse)
+    deliver("2")
+    second = _load(data, warehouse)
+    assert query(warehouse.database, "select _dlt_load_id from raw_crm.meetings") == [(second,)]
+    assert sorted(
+        query(
+            warehouse.database,
+            "select object_type, record_id, first_seen_load_id from raw_crm.record_sightings",
+        )
+    ) == [("contacts", "5001", first), ("meetings", "6001", first)]
+
+    run_dbt(warehouse, ["run", "--select", "stg_crm__contacts", "stg_crm__meetings"], quiet=True)
+    assert query(warehouse.database, "select created_at from staging.stg_crm__contacts") == [
+        (_second(first),)
+    ]
+    assert query(warehouse.database, "select occurred_at from staging.stg_crm__meetings") == [
+        (_second(first),)
+    ]
+
+    # Erasure removes the contact, the meeting that was only about her, and their sightings.
+    erase(warehouse.database, ["ewa@firma.pl"])
+    assert query(warehouse.database, "select count(*) from raw_crm.record_sightings") == [(0,)]

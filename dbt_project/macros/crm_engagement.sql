@@ -43,12 +43,24 @@ select * from final
 
 {#- When a CRM record's event happened: `value` (a property typed from text), else when the
     record was created in the CRM (`createdAt`, which CSV exports lack), else when the
-    warehouse loaded it. Never null, so one date typed by hand ('last week', reported in
-    stg_values_not_typed) or left out neither stops the build nor drops the record. -#}
+    warehouse first loaded it (`record_sightings`, ingestion/crm/sightings.py; the record's
+    own load id is its latest load, which would move with every export), else its load.
+    Never null, so one date typed by hand ('last week', reported in stg_values_not_typed)
+    or left out neither stops the build nor drops the record. -#}
 {% macro crm_record_time(value, object_name, qualifier=none) -%}
+    {%- set prefix = qualifier ~ '.' if qualifier else '' -%}
+    {%- set first_seen -%}
+        (select max(seen.first_seen_load_id)
+        from {{ optional_source('crm', 'record_sightings', {
+            'object_type': 'varchar',
+            'record_id': 'varchar',
+            'first_seen_load_id': 'varchar',
+        }) }} as seen
+        where seen.object_type = '{{ object_name }}' and seen.record_id = {{ prefix }}id)
+    {%- endset -%}
     coalesce(
         {{ value }},
         {{ optional_column('crm', object_name, 'created_at', 'timestamp', qualifier) }},
-        {{ load_id_timestamp((qualifier ~ '.' if qualifier else '') ~ '_dlt_load_id') }}
+        {{ load_id_timestamp('coalesce(' ~ first_seen ~ ', ' ~ prefix ~ '_dlt_load_id)') }}
     )
 {%- endmacro %}

@@ -3,10 +3,12 @@
     everything downstream still build. `columns` maps column name to data type. -#}
 {% macro optional_source(source_name, table_name, columns) -%}
     {%- set relation = source(source_name, table_name) -%}
+    {#- In a dbt unit test the source is the test's rows, a CTE with no schema. -#}
+    {%- set fixture = relation.schema is none -%}
     {%- set existing = adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier
-    ) if execute else none -%}
-    {%- if existing is not none -%}
+    ) if execute and not fixture else none -%}
+    {%- if existing is not none or fixture -%}
         (select {% for name in columns %}{{ name }}{{ ", " if not loop.last }}{% endfor %} from {{ relation }})
     {%- else -%}
         (select
