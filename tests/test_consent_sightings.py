@@ -68,7 +68,10 @@ def test_a_withdrawal_without_a_time_keeps_the_date_it_was_first_loaded(tmp_path
     (data / "crm").mkdir(parents=True)
     warehouse = Warehouse(tmp_path / "warehouse")
     warehouse.root.mkdir()
-    granted_at = "2026-05-01T10:00:00.000Z"
+    anna = [
+        _status("1101", "NOT_SUBSCRIBED", None),
+        _status("1102", "SUBSCRIBED", "2026-05-01T10:00:00.000Z"),
+    ]
 
     # Load 1: Anna withdrew the newsletter (no time) and granted sales outreach (timed);
     # Bob withdrew the newsletter (no time).
@@ -76,10 +79,7 @@ def test_a_withdrawal_without_a_time_keeps_the_date_it_was_first_loaded(tmp_path
         data,
         "1",
         {
-            "anna@firma.pl": [
-                _status("1101", "NOT_SUBSCRIBED", None),
-                _status("1102", "SUBSCRIBED", granted_at),
-            ],
+            "anna@firma.pl": anna,
             "bob@firma.pl": [_status("1101", "NOT_SUBSCRIBED", None)],
         },
     )
@@ -94,10 +94,7 @@ def test_a_withdrawal_without_a_time_keeps_the_date_it_was_first_loaded(tmp_path
         data,
         "2",
         {
-            "anna@firma.pl": [
-                _status("1101", "NOT_SUBSCRIBED", None),
-                _status("1102", "SUBSCRIBED", granted_at),
-            ],
+            "anna@firma.pl": anna,
             "bob@firma.pl": [_status("1101", "SUBSCRIBED", "2026-06-01T08:00:00.000Z")],
         },
     )
