@@ -19,12 +19,12 @@ The same holds for a record's time. A contact's, company's or deal's ``createdat
 activity's ``hs_timestamp`` that is no date falls back to ``createdAt``, which CSV exports
 lack, and then to when the warehouse loaded the record: by the latest load, an activity
 re-exported every day would never age, and its engagement points never decay.
-``record_sightings`` keeps the first load of every record (``record_sightings``), which
-staging takes instead (the ``crm_record_time`` macro).
+``record_sightings`` keeps the first load of every record, in the table of that name, and
+staging takes it instead (the ``crm_record_time`` macro).
 
 A run stopped between its CRM load and this step (killed, or the step failed) leaves the
-load's new statuses without a sighting; the next run records them with its own load, the
-latest that delivered them.
+load's new statuses and records without a sighting; the next run records them with its
+own load, the latest that delivered them.
 """
 
 from __future__ import annotations
