@@ -23,7 +23,6 @@ def _status(subscription: str, status: str, at: str | None) -> dict[str, Any]:
         "status": status,
         "sourceOfStatus": "SUBSCRIPTION_STATUS",
         "legalBasis": "CONSENT_WITH_NOTICE" if status == "SUBSCRIBED" else None,
-        "legalBasisExplanation": "Web form consent checkbox",
         "timestamp": at,
     }
 
@@ -134,6 +133,34 @@ def test_a_withdrawal_without_a_time_keeps_the_date_it_was_first_loaded(tmp_path
     # Erasure takes the sightings with the rest of the person's records.
     erase(warehouse.database, ["Anna@Firma.pl"])
     assert _sightings(warehouse) == {("bob@firma.pl", "1101"): ("NOT_SUBSCRIBED", third)}
+
+
+def test_statuses_without_the_fields_hubspot_may_leave_out_still_stage(tmp_path: Path) -> None:
+    """dlt creates no column for a field no status had: statuses with neither a time, an
+    explanation nor a source of status stage with nulls instead of failing the build."""
+    data = tmp_path / "data"
+    (data / "crm").mkdir(parents=True)
+    warehouse = Warehouse(tmp_path / "warehouse")
+    warehouse.root.mkdir()
+    bare = {"id": "1101", "name": "Marketing newsletter", "status": "NOT_SUBSCRIBED"}
+    _deliver(data, "1", {"ola@firma.pl": [bare]})
+    first = _load(data, warehouse)
+    columns = {
+        c
+        for (c,) in query(
+            warehouse.database,
+            "select column_name from information_schema.columns "
+            "where table_name = 'communication_preferences__subscription_statuses'",
+        )
+    }
+    assert not {"timestamp", "legal_basis_explanation", "source_of_status"} & columns
+    assert _sightings(warehouse) == {("ola@firma.pl", "1101"): ("NOT_SUBSCRIBED", first)}
+    run_dbt(warehouse, ["run", "--select", "stg_crm__subscription_statuses"], quiet=True)
+    assert query(
+        warehouse.database,
+        "select email, subscription_status, status_changed_at, legal_basis_explanation, "
+        "source_of_status, first_loaded_at from staging.stg_crm__subscription_statuses",
+    ) == [("ola@firma.pl", "NOT_SUBSCRIBED", None, None, None, _second(first))]
 
 
 def _objects(data: Path, name: str, records: list[dict[str, Any]]) -> None:

@@ -2,9 +2,29 @@
 -- dlt's unnesting.
 with
 
+-- dlt creates a column only for a field some status had: a CRM whose statuses never carry
+-- an explanation (or a source, or a time) has no such column, and staging reads null.
+{%- set statuses_table = 'communication_preferences__subscription_statuses' %}
+
 statuses as (
 
-    select * from {{ source('crm', 'communication_preferences__subscription_statuses') }}
+    select
+        statuses._dlt_parent_id,
+        statuses.id,
+        statuses.status,
+        {{ optional_column('crm', statuses_table, 'name', dbt.type_string(), 'statuses') }}
+            as subscription_name,
+        {{ optional_column('crm', statuses_table, 'source_of_status', dbt.type_string(), 'statuses') }}
+            as source_of_status,
+        {{ optional_column('crm', statuses_table, 'legal_basis', dbt.type_string(), 'statuses') }}
+            as hubspot_legal_basis,
+        {{ optional_column(
+            'crm', statuses_table, 'legal_basis_explanation', dbt.type_string(), 'statuses'
+        ) }}
+            as legal_basis_explanation,
+        {{ optional_column('crm', statuses_table, 'timestamp', 'timestamp', 'statuses') }}
+            as status_changed_at
+    from {{ source('crm', statuses_table) }} as statuses
 
 ),
 
@@ -38,17 +58,17 @@ final as (
     select
         {{ normalize_email('recipients.recipient') }} as email,
         statuses.id as subscription_id,
-        statuses.name as subscription_name,
+        statuses.subscription_name,
         statuses.status as subscription_status,
         statuses.source_of_status,
-        statuses.legal_basis as hubspot_legal_basis,
+        statuses.hubspot_legal_basis,
         statuses.legal_basis_explanation,
-        cast(statuses.timestamp as timestamp) as status_changed_at,
+        statuses.status_changed_at,
         -- When the warehouse first learned the status: the first load that delivered it
         -- for a status without a time, else the load of the record (a dlt load id is a
         -- Unix time).
         {{ load_id_timestamp(
-            'coalesce(case when statuses.timestamp is null then '
+            'coalesce(case when statuses.status_changed_at is null then '
             ~ 'sightings.first_seen_load_id end, recipients._dlt_load_id)'
         ) }} as first_loaded_at
 
