@@ -902,6 +902,8 @@ def type_problem(name: str, value: Any, data_type: str) -> str | None:
     never coerced: a list stored as text would read "['a']"."""
     if value is None:
         return None
+    if data_type == "text":  # most values: answered first
+        return None if isinstance(value, str) else f"wrong type: {name} must be text, got {value!r}"
     if data_type == "bigint" and (
         isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63
     ):
@@ -914,8 +916,6 @@ def type_problem(name: str, value: Any, data_type: str) -> str | None:
             date.fromisoformat(str(value))
         except ValueError:
             return f"wrong type: {name} must be a date (YYYY-MM-DD), got {value!r}"
-    if data_type == "text" and not isinstance(value, str):
-        return f"wrong type: {name} must be text, got {value!r}"
     return None
 
 

@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import threading
-from datetime import date
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ingestion.company_registry import registry_files
+from ingestion.company_registry import formats, registry_files
 from ingestion.company_registry.whitelist import WhitelistReport, vat_whitelist
 from leadhouse import taxids
 from tests.registry_runs import query_registry, run_registry
@@ -308,3 +308,71 @@ def test_a_run_keeps_the_warehouse_file_open_between_its_load_jobs(
     # and every connection of dlt's phases and load jobs after it meets the open file.
     assert already_open[0] is False and len(already_open) > 3
     assert all(already_open[1:]), already_open
+
+
+def _strptime_date(text: str) -> str:
+    """How KRS dates were read before they were read by position: the reference."""
+    for parse in (lambda t: datetime.strptime(t, "%d.%m.%Y").date(), date.fromisoformat):
+        try:
+            return parse(text).isoformat()
+        except ValueError:
+            continue
+    return "RecordProblem"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01.02.2020",
+        "1.2.2020",
+        "01.2.2020",
+        "29.02.2024",
+        "29.02.2023",
+        "31.04.2020",
+        "00.01.2020",
+        "01.13.2020",
+        "01.00.2020",
+        "01.02.0000",
+        "+1.02.2020",
+        "01.+2.2020",
+        "01.02.+020",
+        "1 .02.2020",
+        "01.02.20201",
+        "01.02.20",
+        "ab.cd.efgh",
+        "2020-01-02",
+        "01-02-2020",
+        "\u0661\u0662.\u0660\u0661.\u0662\u0660\u0662\u0660",  # Arabic-Indic digits
+        "01.02.\uff12\uff10\uff12\uff10",  # full-width year
+    ],
+)
+def test_krs_dates_read_by_position_pass_and_fail_as_strptime_read_them(text: str) -> None:
+    try:
+        read = formats._polish_date(text)
+    except formats.RecordProblem:
+        read = "RecordProblem"
+    assert read == _strptime_date(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "22-11-2026 10:00:00",
+        "2-1-2026 1:2:3",
+        "22-11-2026 10:00:60",
+        "22-11-2026 24:00:00",
+        "22-11-2026 23:60:00",
+        "31-02-2026 10:00:00",
+        "00-11-2026 10:00:00",
+        "22-11-2026T10:00:00",
+        "22-11-2026 +1:00:00",
+        "22-11-2026 10:00:0x",
+        "\u0662\u0662-11-2026 10:00:00",
+    ],
+)
+def test_white_list_request_times_read_by_position_as_strptime_read_them(text: str) -> None:
+    try:
+        expected = datetime.strptime(text, "%d-%m-%Y %H:%M:%S").isoformat()
+    except ValueError:
+        expected = text  # kept as it came
+    assert formats._request_time(text) == expected
