@@ -5,13 +5,13 @@ with
 
 engagements as (
 
-    select * from {{ source('crm', object_name) }}
+    select * from {{ optional_source('crm', object_name) }}
 
 ),
 
 contacts as (
 
-    select * from {{ source('crm', object_name ~ '__associations__contacts__results') }}
+    select * from {{ optional_source('crm', object_name ~ '__associations__contacts__results') }}
 
 ),
 
@@ -60,7 +60,7 @@ select * from final
     {%- endset -%}
     coalesce(
         {{ value }},
-        {{ optional_column('crm', object_name, 'created_at', 'timestamp', qualifier) }},
+        cast({{ prefix }}created_at as timestamp),
         {{ load_id_timestamp('coalesce(' ~ first_seen ~ ', ' ~ prefix ~ '_dlt_load_id)') }}
     )
 {%- endmacro %}

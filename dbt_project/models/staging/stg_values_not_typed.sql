@@ -48,12 +48,9 @@
     (select
         statuses._dlt_id,
         recipients._dlt_load_id,
-        {{ optional_column(
-            'crm', 'communication_preferences__subscription_statuses', 'timestamp_as_sent',
-            dbt.type_string(), 'statuses'
-        ) }} as timestamp_as_sent
-    from {{ source('crm', 'communication_preferences__subscription_statuses') }} as statuses
-    inner join {{ source('crm', 'communication_preferences') }} as recipients
+        statuses.timestamp_as_sent
+    from {{ optional_source('crm', 'communication_preferences__subscription_statuses') }} as statuses
+    inner join {{ optional_source('crm', 'communication_preferences') }} as recipients
         on statuses._dlt_parent_id = recipients._dlt_id) as statuses
 {%- endset -%}
 
@@ -61,7 +58,7 @@
     becomes null there. -#}
 {%- set crm_nips -%}
     (select id, _dlt_load_id, properties__nip, {{ normalize_nip('properties__nip') }} as nip_normalized
-    from {{ source('crm', 'companies') }}) as companies
+    from {{ optional_source('crm', 'companies') }}) as companies
 {%- endset -%}
 
 {#- Present only where the VAT White List has been asked (`--vat-whitelist`). -#}
@@ -72,7 +69,7 @@
 {% for entry in typed + addresses %}
     {%- set relation = source(*entry.source) %}
     {{ values_not_typed(
-        relation,
+        optional_source(*entry.source) ~ ' as raw_rows',
         relation.schema ~ '.' ~ relation.identifier,
         entry.key,
         entry.value,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('company_registry', 'firmographics') }}
+    select * from {{ optional_source('company_registry', 'firmographics') }}
 
 ),
 

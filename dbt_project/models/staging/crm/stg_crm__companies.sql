@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'companies') }}
+    select * from {{ optional_source('crm', 'companies') }}
 
 ),
 
@@ -28,9 +28,7 @@ renamed as (
         case when {{ nip_is_valid('nip_normalized') }} then nip_normalized end as nip,
         -- UK Companies House number, a custom property: digits and letters only.
         nullif(
-            upper(replace({{ optional_column(
-                'crm', 'companies', 'properties__company_number', dbt.type_string()
-            ) }}, ' ', '')),
+            upper(replace(properties__company_number, ' ', '')),
             ''
         ) as uk_company_number,
         properties__city as city,

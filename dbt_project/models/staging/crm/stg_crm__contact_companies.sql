@@ -4,7 +4,7 @@ with
 
 associations as (
 
-    select * from {{ source('crm', 'contacts__associations__companies__results') }}
+    select * from {{ optional_source('crm', 'contacts__associations__companies__results') }}
 
 ),
 
@@ -13,7 +13,7 @@ contacts as (
     select
         _dlt_id,
         id
-    from {{ source('crm', 'contacts') }}
+    from {{ optional_source('crm', 'contacts') }}
 
 ),
 

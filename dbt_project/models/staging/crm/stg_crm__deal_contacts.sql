@@ -3,7 +3,7 @@ with
 
 associations as (
 
-    select * from {{ source('crm', 'deals__associations__contacts__results') }}
+    select * from {{ optional_source('crm', 'deals__associations__contacts__results') }}
 
 ),
 
@@ -12,7 +12,7 @@ deals as (
     select
         _dlt_id,
         id
-    from {{ source('crm', 'deals') }}
+    from {{ optional_source('crm', 'deals') }}
 
 ),
 

@@ -3,13 +3,13 @@ with
 
 stages as (
 
-    select * from {{ source('crm', 'pipelines__stages') }}
+    select * from {{ optional_source('crm', 'pipelines__stages') }}
 
 ),
 
 pipelines as (
 
-    select * from {{ source('crm', 'pipelines') }}
+    select * from {{ optional_source('crm', 'pipelines') }}
 
 ),
 

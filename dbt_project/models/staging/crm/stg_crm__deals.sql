@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'deals') }}
+    select * from {{ optional_source('crm', 'deals') }}
 
 ),
 

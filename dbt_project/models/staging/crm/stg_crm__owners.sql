@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'owners') }}
+    select * from {{ optional_source('crm', 'owners') }}
 
 ),
 

@@ -3,7 +3,8 @@
 with
 
 -- dlt creates a column only for a field some status had: a CRM whose statuses never carry
--- an explanation (or a source, or a time) has no such column, and staging reads null.
+-- an explanation (or a source, or a time) has no such column, and staging reads null
+-- (optional_source).
 {%- set statuses_table = 'communication_preferences__subscription_statuses' %}
 
 statuses as (
@@ -12,19 +13,12 @@ statuses as (
         statuses._dlt_parent_id,
         statuses.id,
         statuses.status,
-        {{ optional_column('crm', statuses_table, 'name', dbt.type_string(), 'statuses') }}
-            as subscription_name,
-        {{ optional_column('crm', statuses_table, 'source_of_status', dbt.type_string(), 'statuses') }}
-            as source_of_status,
-        {{ optional_column('crm', statuses_table, 'legal_basis', dbt.type_string(), 'statuses') }}
-            as hubspot_legal_basis,
-        {{ optional_column(
-            'crm', statuses_table, 'legal_basis_explanation', dbt.type_string(), 'statuses'
-        ) }}
-            as legal_basis_explanation,
-        {{ optional_column('crm', statuses_table, 'timestamp', 'timestamp', 'statuses') }}
-            as status_changed_at
-    from {{ source('crm', statuses_table) }} as statuses
+        statuses.name as subscription_name,
+        statuses.source_of_status,
+        statuses.legal_basis as hubspot_legal_basis,
+        statuses.legal_basis_explanation,
+        cast(statuses.{{ adapter.quote('timestamp') }} as timestamp) as status_changed_at
+    from {{ optional_source('crm', statuses_table) }} as statuses
 
 ),
 
@@ -34,7 +28,7 @@ recipients as (
         _dlt_id,
         _dlt_load_id,
         recipient
-    from {{ source('crm', 'communication_preferences') }}
+    from {{ optional_source('crm', 'communication_preferences') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('email', 'events') }}
+    select * from {{ optional_source('email', 'events') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('web_analytics', 'events') }}
+    select * from {{ optional_source('web_analytics', 'events') }}
 
 ),
 
@@ -36,9 +36,7 @@ renamed as (
             {{ json_text('properties', 'consent_policy_version') }},
             {{ json_text('properties', 'policyVersion') }}
         ) as consent_policy_version,
-        {{ json_text(optional_column(
-            'web_analytics', 'events', 'consent_preferences', dbt.type_string()
-        ), 'Analytics') }} as banner_consent_analytics,
+        {{ json_text('consent_preferences', 'Analytics') }} as banner_consent_analytics,
         _dlt_load_id as dlt_load_id
 
     from source
