@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -48,6 +50,21 @@ class Built:
     data: Path
     warehouse: Warehouse
     truth: dict[str, dict[str, str]]  # contact_id -> ground-truth row
+
+
+# The installed command, as a scheduler runs it.
+LEADHOUSE = str(Path(sys.executable).with_name("leadhouse"))
+
+
+def leadhouse_run(data: Path, warehouse: Path) -> subprocess.CompletedProcess[str]:
+    """``leadhouse run`` of a landing into a warehouse as of ``AS_OF``, its output kept."""
+    return subprocess.run(
+        [LEADHOUSE, "run", "--data", str(data), "--warehouse", str(warehouse), "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def definitions_with_pricing_points(folder: Path, points: int) -> Path:

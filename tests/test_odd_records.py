@@ -7,8 +7,6 @@ Each of these used to stop `leadhouse run`: the dbt build (exit 3) or the qualit
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +15,7 @@ import pytest
 from leadhouse.config import Warehouse
 from leadhouse.generate.synthetic import generate
 from leadhouse.runner import published_database
-from tests.conftest import AS_OF, END_DATE, query
-
-LEADHOUSE = str(Path(sys.executable).with_name("leadhouse"))
+from tests.conftest import END_DATE, leadhouse_run, query
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -125,13 +121,7 @@ def odd_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     _write(crm / "communication_preferences-odd.jsonl", [granted, untimed, sent_soon])
 
     warehouse = tmp_path_factory.mktemp("odd-warehouse")
-    result = subprocess.run(
-        [LEADHOUSE, "run", "--data", str(data), "--warehouse", str(warehouse), "--as-of", AS_OF],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    result = leadhouse_run(data, warehouse)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Values staging could not read" in result.stdout
     assert published_database(Warehouse(warehouse)).exists()

@@ -7,17 +7,13 @@ sources, every CRM object type and every optional field had been loaded at least
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from leadhouse.config import Warehouse
 from leadhouse.runner import published_database
-from tests.conftest import AS_OF, query
-
-LEADHOUSE = str(Path(sys.executable).with_name("leadhouse"))
+from tests.conftest import leadhouse_run, query
 
 # Two contacts and nothing else: no companies, deals, activities, owners, pipelines or
 # subscription statuses, so no association tables either. Neither record says whether it
@@ -49,13 +45,7 @@ def contacts_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         "\n".join(json.dumps(contact) for contact in CONTACTS) + "\n", encoding="utf-8"
     )
     warehouse = tmp_path_factory.mktemp("contacts-only-warehouse")
-    result = subprocess.run(
-        [LEADHOUSE, "run", "--data", str(landing), "--warehouse", str(warehouse), "--as-of", AS_OF],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    result = leadhouse_run(landing, warehouse)
     return warehouse, result.stdout + result.stderr + f"\nexit {result.returncode}"
 
 

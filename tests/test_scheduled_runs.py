@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -26,10 +25,8 @@ from leadhouse.runner import (
     published_database,
     table_checksums,
 )
-from tests.conftest import AS_OF, query
+from tests.conftest import AS_OF, LEADHOUSE, query
 from tests.processes import LINUX_ONLY, parent_of, wait_until_gone
-
-LEADHOUSE = str(Path(sys.executable).with_name("leadhouse"))
 
 
 def _command(data: Path, warehouse: Path, *extra: str) -> list[str]:
