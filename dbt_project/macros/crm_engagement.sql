@@ -51,11 +51,7 @@ select * from final
     {%- set prefix = qualifier ~ '.' if qualifier else '' -%}
     {%- set first_seen -%}
         (select max(seen.first_seen_load_id)
-        from {{ optional_source('crm', 'record_sightings', {
-            'object_type': 'varchar',
-            'record_id': 'varchar',
-            'first_seen_load_id': 'varchar',
-        }) }} as seen
+        from {{ optional_source('crm', 'record_sightings') }} as seen
         where seen.object_type = '{{ object_name }}' and seen.record_id = {{ prefix }}id)
     {%- endset -%}
     coalesce(

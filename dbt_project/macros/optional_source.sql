@@ -3,9 +3,9 @@
     column only for values it has seen), and an empty relation with the same columns when
     the table itself is missing (a landing without web events yet, a CRM export without
     meetings, no Companies House files). So staging and everything downstream still build.
-    `columns` maps column name to SQL type; without it, the columns and dlt types declared
-    for the table in the sources' YAML are used (`raw_type` turns those into SQL types). -#}
-{% macro optional_source(source_name, table_name, columns=none) -%}
+    The columns and their dlt types are those the table declares in the sources' YAML
+    (`raw_type` turns the types into SQL types). -#}
+{% macro optional_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if not execute -%}
         {#- Parsing: only the dependency is recorded. -#}
@@ -16,8 +16,7 @@
         {%- if relation.schema is none -%}
             (select * from {{ relation }})
         {%- else -%}
-            {%- set wanted = columns if columns is not none
-                else declared_source_columns(source_name, table_name) -%}
+            {%- set wanted = declared_source_columns(source_name, table_name) -%}
             {%- set existing = adapter.get_relation(
                 database=relation.database, schema=relation.schema, identifier=relation.identifier
             ) -%}

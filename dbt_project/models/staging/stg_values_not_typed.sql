@@ -62,9 +62,7 @@
 {%- endset -%}
 
 {#- Present only where the VAT White List has been asked (`--vat-whitelist`). -#}
-{%- set whitelist_answers = optional_source('company_registry', 'vat_whitelist_subjects', {
-    'proof_id': 'varchar', 'requested_at': 'varchar', '_dlt_load_id': 'varchar'
-}) ~ ' as answers' -%}
+{%- set whitelist_answers = optional_source('company_registry', 'vat_whitelist_subjects') ~ ' as answers' -%}
 
 {% for entry in typed + addresses %}
     {%- set relation = source(*entry.source) %}

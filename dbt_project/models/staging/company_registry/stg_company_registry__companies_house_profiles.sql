@@ -2,11 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('company_registry', 'companies_house_profiles', {
-        'company_number': 'varchar', 'company_name': 'varchar', 'company_status': 'varchar',
-        'company_type': 'varchar', 'date_of_creation': 'date', 'date_of_cessation': 'date',
-        'sic_codes': 'varchar', 'has_insolvency_history': 'boolean', 'locality': 'varchar'
-    }) }} as profiles
+    select * from {{ optional_source('company_registry', 'companies_house_profiles') }} as profiles
 
 ),
 

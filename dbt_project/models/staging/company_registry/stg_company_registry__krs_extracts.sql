@@ -2,12 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('company_registry', 'krs_extracts', {
-        'krs': 'varchar', 'nip': 'varchar', 'regon': 'varchar', 'name': 'varchar',
-        'legal_form': 'varchar', 'registration_date': 'date', 'share_capital_pln': 'double',
-        'pkd_main': 'varchar', 'city': 'varchar', 'is_in_liquidation': 'boolean',
-        'is_in_bankruptcy': 'boolean', 'extract_as_of': 'date'
-    }) }} as extracts
+    select * from {{ optional_source('company_registry', 'krs_extracts') }} as extracts
 
 ),
 

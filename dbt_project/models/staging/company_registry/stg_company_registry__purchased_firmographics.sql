@@ -2,10 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('company_registry', 'purchased_firmographics', {
-        'nip': 'varchar', 'name': 'varchar', 'headcount_band': 'varchar',
-        'revenue_band_pln': 'varchar', 'branches': 'bigint', 'www': 'varchar', 'as_of': 'date'
-    }) }} as purchased
+    select * from {{ optional_source('company_registry', 'purchased_firmographics') }} as purchased
 
 ),
 

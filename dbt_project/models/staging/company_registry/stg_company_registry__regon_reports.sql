@@ -2,11 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('company_registry', 'regon_reports', {
-        'regon': 'varchar', 'nip': 'varchar', 'name': 'varchar',
-        'activity_started_on': 'date', 'activity_ended_on': 'date',
-        'specific_legal_form': 'varchar', 'city': 'varchar'
-    }) }} as reports
+    select * from {{ optional_source('company_registry', 'regon_reports') }} as reports
 
 ),
 

@@ -2,11 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('company_registry', 'vat_whitelist_subjects', {
-        'proof_id': 'varchar', 'request_id': 'varchar', 'requested_at': 'varchar',
-        'nip': 'varchar', 'regon': 'varchar', 'krs': 'varchar', 'name': 'varchar',
-        'vat_status': 'varchar', 'registration_legal_date': 'date', 'removal_date': 'date'
-    }) }} as answers
+    select * from {{ optional_source('company_registry', 'vat_whitelist_subjects') }} as answers
 
 ),
 

@@ -38,12 +38,7 @@ recipients as (
 -- condition, which would make the join compare every pair of rows).
 sightings as (
 
-    select * from {{ optional_source('crm', 'subscription_status_sightings', {
-        'recipient': 'varchar',
-        'subscription_id': 'varchar',
-        'status': 'varchar',
-        'first_seen_load_id': 'varchar',
-    }) }} as sightings
+    select * from {{ optional_source('crm', 'subscription_status_sightings') }} as sightings
 
 ),
 
