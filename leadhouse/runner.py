@@ -1,8 +1,9 @@
 """Scheduled runs: one run at a time, every step logged, results published atomically.
 
 ``leadhouse run`` works on the warehouse's working database (``<warehouse>/leadhouse.duckdb``)
-and, only when the blocking checks pass, publishes a copy of it to
-``<warehouse>/published/leadhouse.duckdb``, the file BI tools read: the copy is written next
+and, only when the blocking checks pass, publishes what BI tools and auditors read of it
+(the marts, the BI views, reference data and the audit records) to
+``<warehouse>/published/leadhouse.duckdb``: the copy is written next
 to it and swapped in with an atomic rename, so readers see either the previous version or
 the new one, never a partial file, and are never blocked by the writer's lock.
 
@@ -19,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sys
 import time
 import traceback
@@ -269,8 +269,68 @@ def published_database(warehouse: Warehouse) -> Path:
 def _cleanup_publish_leftovers(warehouse: Warehouse) -> None:
     folder = published_database(warehouse).parent
     if folder.exists():
-        for leftover in folder.glob(".leadhouse.duckdb.*.tmp"):
+        # The half-written copy and the write-ahead log DuckDB may have left beside it.
+        for leftover in folder.glob(".leadhouse.duckdb.*.tmp*"):
             leftover.unlink(missing_ok=True)
+
+
+# What the readers of the published file use: the marts and the BI views over them, the
+# reference data and lead definition they were scored with, and the run and check records
+# and the erasure log (auditors). Raw, staging and intermediate data stay in the working
+# database: the published file is about a tenth of its size, and nobody reading it gets
+# the raw records. The erasure's suppression hashes serve the loads alone.
+PUBLISHED_SCHEMAS = ("marts", "bi", "reference", "audit")
+UNPUBLISHED_TABLES = frozenset({("audit", "suppressed_identifiers")})
+_COPY = "leadhouse_published_copy"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_published_copy(source: Path, target: Path) -> None:
+    """Write to ``target`` (a new file) the tables and views of ``PUBLISHED_SCHEMAS`` in
+    ``source``, each table with its own definition (types, keys) and every row, in the
+    order of the source; views keep their SQL, which names the source's catalog, the
+    same name the published file has."""
+    with connect(source) as con:
+        catalog = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
+        schemas = list(PUBLISHED_SCHEMAS)
+        placeholders = ", ".join("?" for _ in schemas)
+        tables = [
+            (schema, name, sql)
+            for schema, name, sql in con.execute(
+                "select schema_name, table_name, sql from duckdb_tables() "
+                f"where database_name = ? and schema_name in ({placeholders}) order by table_oid",
+                [catalog, *schemas],
+            ).fetchall()
+            if (schema, name) not in UNPUBLISHED_TABLES
+        ]
+        views = con.execute(
+            "select schema_name, sql from duckdb_views() "
+            f"where database_name = ? and schema_name in ({placeholders}) and not internal "
+            "order by view_oid",  # creation order: a view comes after what it reads
+            [catalog, *schemas],
+        ).fetchall()
+        path = str(target).replace("'", "''")
+        con.execute(f"attach '{path}' as {_COPY}")
+        try:
+            con.execute(f"use {_COPY}")
+            for schema in dict.fromkeys(s for s, *_ in [*tables, *views]):
+                con.execute(f"create schema if not exists {_quoted(schema)}")
+            for schema, name, sql in tables:
+                con.execute(sql)
+                con.execute(
+                    f"insert into {_COPY}.{_quoted(schema)}.{_quoted(name)} "
+                    f"select * from {_quoted(catalog)}.{_quoted(schema)}.{_quoted(name)}"
+                )
+            for _, sql in views:
+                con.execute(sql)
+            con.execute(f"use {_quoted(catalog)}")
+            con.execute(f"checkpoint {_COPY}")
+        finally:
+            con.execute(f"use {_quoted(catalog)}")
+            con.execute(f"detach {_COPY}")
 
 
 def table_checksums(database: Path, schemas: tuple[str, ...] = ("marts",)) -> dict[str, str]:
@@ -296,18 +356,17 @@ def table_checksums(database: Path, schemas: tuple[str, ...] = ("marts",)) -> di
 
 
 def publish(warehouse: Warehouse, run_id: str) -> str:
-    """Copy the checked working database over the published one, atomically."""
+    """Write what readers use of the checked working database (``PUBLISHED_SCHEMAS``) to a
+    new file and swap it in for the published one, atomically."""
     target = published_database(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with connect(warehouse.database) as con:
-        con.execute("checkpoint")
-    checksums = table_checksums(warehouse.database)
-    version = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:16]
     partial = target.parent / f".leadhouse.duckdb.{run_id}.tmp"
-    with warehouse.database.open("rb") as source, partial.open("wb") as copy:
-        shutil.copyfileobj(source, copy, length=16 * 1024 * 1024)
-        copy.flush()
-        os.fsync(copy.fileno())
+    partial.unlink(missing_ok=True)
+    write_published_copy(warehouse.database, partial)
+    with partial.open("rb+") as copy:
+        os.fsync(copy.fileno())  # DuckDB syncs at its checkpoint; this makes sure of it
+    checksums = table_checksums(partial)
+    version = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:16]
     hold_point("publish")
     os.replace(partial, target)
     manifest = {

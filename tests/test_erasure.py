@@ -236,6 +236,14 @@ def test_erasure_is_logged_and_suppressed_by_hash_only(erased: dict) -> None:
     hashes = query(warehouse.database, "select identifier_hash from audit.suppressed_identifiers")
     assert len(hashes) == identifiers
     assert all(len(h) == 64 for (h,) in hashes)
+    # Auditors read the log in the published file too; the hashes serve the loads alone.
+    published = published_database(warehouse)
+    assert query(published, "select request_id, rows_removed from audit.erasure_log") == query(
+        warehouse.database, "select request_id, rows_removed from audit.erasure_log"
+    )
+    tables = "select schema_name || '.' || table_name from duckdb_tables()"
+    assert "audit.suppressed_identifiers" in {t for (t,) in query(warehouse.database, tables)}
+    assert "audit.suppressed_identifiers" not in {t for (t,) in query(published, tables)}
     assert (warehouse.root / "suppression.salt").stat().st_mode & 0o077 == 0
 
 

@@ -22,6 +22,7 @@ from leadhouse.runner import (
     EXIT_BAD_INPUT,
     EXIT_BUSY,
     EXIT_CHECKS_FAILED,
+    PUBLISHED_SCHEMAS,
     published_database,
     table_checksums,
 )
@@ -160,6 +161,37 @@ def test_runs_are_logged(baseline: Warehouse) -> None:
     assert all(" succeeded " in line and "publish succeeded" in line for line in lines)
 
 
+def test_the_published_file_holds_what_its_readers_use(baseline: Warehouse) -> None:
+    """BI tools and auditors read the marts, the BI views, the reference data and the audit
+    records; raw, staging and intermediate data stay in the working database."""
+    working, published = baseline.database, published_database(baseline)
+    objects = """
+        select 'table', schema_name, table_name, sql from duckdb_tables() where not internal
+        union all
+        select 'view', schema_name, view_name, sql from duckdb_views() where not internal
+    """
+    shown = set(query(published, objects))
+    held = set(query(working, objects))
+    assert {schema for _, schema, _, _ in shown} == set(PUBLISHED_SCHEMAS)
+    # Every table and view of those schemas, defined as in the working database.
+    assert shown == {o for o in held if o[1] in PUBLISHED_SCHEMAS}
+    assert any(schema.startswith("raw_") for _, schema, _, _ in held)
+    # With every row: the same content per table, and every BI view reads the same rows.
+    # The run log alone moves on: the run that published finishes after its copy.
+    copied, current = (table_checksums(db, PUBLISHED_SCHEMAS) for db in (published, working))
+    assert copied.pop("audit.runs") != current.pop("audit.runs")
+    assert copied == current
+    runs = "select run_id from audit.runs order by run_id"
+    assert query(published, runs) == query(working, runs)
+    for kind, schema, name, _ in shown:
+        if kind == "view":
+            count = f'select count(*) from "{schema}"."{name}"'
+            assert query(published, count) == query(working, count)
+    assert query(published, "select count(*) from bi.dim_person")[0][0] > 0
+    # A fraction of the working file (the bundled data's raw events stay behind).
+    assert published.stat().st_size < working.stat().st_size / 2
+
+
 def test_killed_at_every_step_the_next_run_repairs_everything(
     data: Path, baseline: Warehouse, tmp_path: Path
 ) -> None:
@@ -186,7 +218,7 @@ def test_killed_at_every_step_the_next_run_repairs_everything(
     assert table_checksums(published_database(warehouse)) == table_checksums(
         published_database(baseline)
     )
-    assert not list(published_database(warehouse).parent.glob("*.tmp"))
+    assert not list(published_database(warehouse).parent.glob("*.tmp*"))
 
 
 @LINUX_ONLY
