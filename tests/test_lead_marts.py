@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import shutil
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from leadhouse.build import run_dbt
+import duckdb
+
+from leadhouse.build import BuildFailed, run_dbt
 from leadhouse.config import Warehouse
 from tests.conftest import AS_OF, Built, query
 
@@ -299,3 +303,67 @@ def test_uk_accounts_come_from_companies_house_with_sic_industries(built: Built)
     assert any(liquidation for _, _, liquidation, _, _ in rows)
     assert any(dissolved for _, _, _, dissolved, _ in rows)
     assert all(trusted for *_, trusted in rows)  # found in a registry
+
+
+def test_the_scoring_history_tests_catch_any_repeated_moment(built: Built, tmp_path: Path) -> None:
+    """int_lead_engagement_points (a view over the history's parts and the current score)
+    holds one row per person, moment and rule. That is tested part by part plus a test that
+    the parts cannot overlap; each way a row could repeat fails one of those tests."""
+    copy = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built.warehouse.root, copy.root)
+    part = "intermediate.int_lead_engagement_history_{}".format
+    selection = [
+        "test",
+        "--select",
+        "int_lead_engagement_history_0",
+        "int_lead_engagement_history_1",
+        "int_lead_engagement_current",
+        "--exclude",
+        "test_type:unit",
+    ]
+
+    def failing() -> set[str]:
+        with contextlib.suppress(BuildFailed):
+            run_dbt(copy, selection, as_of=AS_OF, quiet=True)
+        results = json.loads((copy.dbt_target_dir / "run_results.json").read_text())["results"]
+        assert {r["status"] for r in results} <= {"pass", "fail"} and len(results) == 4
+        return {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
+
+    def repeats() -> int:
+        return query(
+            copy.database,
+            "select count(*) from (select person_id, evaluated_at, signal_type "
+            "from intermediate.int_lead_engagement_points group by all having count(*) > 1)",
+        )[0][0]
+
+    assert failing() == set() and repeats() == 0
+    assert query(copy.database, f"select count(*) from {part(1)}")[0][0] > 0
+    changes = [
+        # A row twice within a part.
+        (
+            part(0),
+            f"select * from {part(0)} limit 1",
+            "unique_combination_int_lead_engagement_history_0_person_id__evaluated_at__signal_type",
+        ),
+        # A row of part 1's people in part 0: no part repeats it, the union does.
+        (
+            part(0),
+            f"select * from {part(1)} limit 1",
+            "assert_engagement_points_parts_do_not_overlap",
+        ),
+        # The current score's row in the history, at the as-of moment.
+        (
+            part(1),
+            "select person_id, evaluated_at, false, signal_type, points, signal_count, "
+            "last_signal_at, 'fingerprint' from intermediate.int_lead_engagement_current limit 1",
+            "assert_engagement_points_parts_do_not_overlap",
+        ),
+    ]
+    for table, row, test in changes:
+        with duckdb.connect(str(copy.database)) as con:
+            con.execute(f"insert into {table} {row}")
+        assert repeats() == 1, row
+        assert failing() == {test}, row
+        with duckdb.connect(str(copy.database)) as con:  # the row added goes again
+            con.execute(f"delete from {table} where rowid = (select max(rowid) from {table})")
+        assert repeats() == 0

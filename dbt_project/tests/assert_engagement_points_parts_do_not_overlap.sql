@@ -1,0 +1,31 @@
+-- int_lead_engagement_points unions the scoring history's parts and the current score, each
+-- tested unique on (person_id, evaluated_at, signal_type). The union is unique too when no
+-- two of them can hold the same person at the same moment: each history part holds only
+-- the people of its range of person ids (the ranges do not overlap) and only moments before
+-- the as-of moment, and the current score only the as-of moment. Rows breaking that fail.
+{% for part in range(engagement_history_parts() | length) %}
+
+    select
+        'int_lead_engagement_history_{{ part }}' as part,
+        person_id,
+        evaluated_at
+
+    from {{ ref('int_lead_engagement_history_' ~ part) }}
+    where
+        not coalesce({{ engagement_history_part_filter('person_id', part) }}, false)
+        or not coalesce(evaluated_at < {{ as_of_timestamp() }}, false)
+        or coalesce(is_as_of, true)
+
+    union all
+
+{% endfor %}
+
+select
+    'int_lead_engagement_current' as part,
+    person_id,
+    evaluated_at
+
+from {{ ref('int_lead_engagement_current') }}
+where
+    not coalesce(evaluated_at = {{ as_of_timestamp() }}, false)
+    or not is_as_of
