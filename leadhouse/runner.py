@@ -326,7 +326,6 @@ def write_published_copy(source: Path, target: Path) -> None:
                 )
             for _, sql in views:
                 con.execute(sql)
-            con.execute(f"use {_quoted(catalog)}")
             con.execute(f"checkpoint {_COPY}")
         finally:
             con.execute(f"use {_quoted(catalog)}")
