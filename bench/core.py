@@ -20,6 +20,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from leadhouse.build import dbt_env, dbt_executable, definition_in_seeds, run_dbt
 from leadhouse.config import DBT_PROJECT_DIR, DEFINITIONS_DIR, REPO_ROOT, Warehouse
 from leadhouse.definition import load_definitions
@@ -101,7 +103,7 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, 
 
 def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
     seconds = [s["seconds"] for s in samples]
-    return {
+    summary = {
         "median_s": statistics.median(seconds),
         "min_s": min(seconds),
         "max_s": max(seconds),
@@ -109,6 +111,54 @@ def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_tree_rss_mb": _largest(s.get("peak_tree_rss_mb") for s in samples),
         "runs": len(samples),
     }
+    # A run's breakdown (``run_breakdown``): the median of each part over the repeats.
+    for part in ("parts", "nodes"):
+        if any(part in s for s in samples):
+            names = dict.fromkeys(name for s in samples for name in s.get(part, {}))
+            summary[part] = {
+                name: statistics.median(s[part][name] for s in samples if name in s.get(part, {}))
+                for name in names
+            }
+    return summary
+
+
+def run_breakdown(warehouse: Warehouse) -> dict[str, Any]:
+    """Where the last run on ``warehouse`` spent its time: the seconds of each of its steps
+    (ingest, build, check, publish; the run's record in ``audit.runs``) and of each dbt
+    node of its build (``run_results.json``), so growth across scales can be traced to the
+    models that grow faster than the data. Empty parts when the run left no record."""
+    parts: dict[str, float] = {}
+    if warehouse.database.exists():
+        with duckdb.connect(str(warehouse.database), read_only=True) as con:
+            recorded = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'audit' and table_name = 'runs'"
+            ).fetchone()
+            found = (
+                con.execute(
+                    "select steps from audit.runs order by started_at desc limit 1"
+                ).fetchone()
+                if recorded and recorded[0]
+                else None
+            )
+        for step in json.loads(found[0]) if found else []:
+            parts[step["name"]] = float(step["seconds"])
+    nodes: dict[str, float] = {}
+    results = warehouse.dbt_target_dir / "run_results.json"
+    if results.exists():
+        for node in json.loads(results.read_text())["results"]:
+            # model.leadhouse.dim_person, test.leadhouse.<test>.<hash>,
+            # unit_test.leadhouse.<model>.<test>
+            kind, _package, *names = node["unique_id"].split(".")
+            name = names[0] if kind == "test" else ".".join(names)
+            nodes[f"{kind}:{name}"] = float(node["execution_time"])
+    return {"parts": parts, "nodes": nodes}
+
+
+def _measured_run(command: list[str], warehouse: Path) -> dict[str, Any]:
+    """A timed ``leadhouse run`` with its breakdown."""
+    sample = measure(command)
+    return sample | run_breakdown(Warehouse(warehouse))
 
 
 def _largest(values: Iterable[float | None]) -> float | None:
@@ -348,7 +398,12 @@ def _time_steps(
         return [lh, "run", "--data", str(data), "--warehouse", str(warehouse), "--as-of", AS_OF]
 
     if "runs" in groups:
-        steps["full_run"] = _repeat(repeat, lambda n: measure(run(_fresh(work / f"full{n}"))))
+
+        def full_run(n: int) -> dict[str, Any]:
+            warehouse = _fresh(work / f"full{n}")
+            return _measured_run(run(warehouse), warehouse)
+
+        steps["full_run"] = _repeat(repeat, full_run)
     # 4. The tutorial-style pipeline on the full run's data (full reload and rebuild every run).
     if "tutorial" in groups:
         steps["tutorial_run"] = _repeat(
@@ -371,10 +426,12 @@ def _time_steps(
         # run's warehouse, at one path where dbt's parse of the project was left.
         full = Warehouse(work / "full0")
         _parse_at(_copy_warehouse(full, work / "inc"))
-        steps["incremental_run"] = _repeat(
-            repeat,
-            lambda n: measure(run(_copy_warehouse(full, work / "inc", keep_parse=True).root)),
-        )
+
+        def incremental_run(n: int) -> dict[str, Any]:
+            warehouse = _copy_warehouse(full, work / "inc", keep_parse=True).root
+            return _measured_run(run(warehouse), warehouse)
+
+        steps["incremental_run"] = _repeat(repeat, incremental_run)
 
 
 def _time_dbt(
@@ -444,6 +501,67 @@ def _scaling(results: Path) -> list[str]:
             for k in keys
         ]
         lines.append(f"| {r['scale']} | {events:,} | " + " | ".join(per) + " |")
+    return lines + _node_growth(reports)
+
+
+def _node_growth(reports: list[dict[str, Any]]) -> list[str]:
+    """Seconds per million events of the full run's slowest dbt nodes at the largest
+    scale measured, at every scale that recorded them: a node whose figure rises with
+    the scale grows faster than the data."""
+    measured = [r for r in reports if r["steps"].get("full_run", {}).get("nodes")]
+    if len(measured) < 2:
+        return []
+    largest = measured[-1]["steps"]["full_run"]["nodes"]
+    slowest = sorted(largest, key=lambda node: -largest[node])[:LISTED_NODES]
+    lines = [
+        "",
+        "### dbt nodes of the full run (seconds per million web + e-mail events)",
+        "",
+        "| dbt node | " + " | ".join(r["scale"] for r in measured) + " |",
+        "|---" * (len(measured) + 1) + "|",
+    ]
+    for node in slowest:
+        per = []
+        for r in measured:
+            events = r["data"]["web_events"] + r["data"]["email_events"]
+            seconds = r["steps"]["full_run"]["nodes"].get(node)
+            per.append("-" if seconds is None else f"{seconds / events * 1e6:.2f}")
+        lines.append(f"| {node} | " + " | ".join(per) + " |")
+    return lines
+
+
+# dbt nodes listed in a report's breakdown and growth tables: the slowest of the full run.
+LISTED_NODES = 15
+RUN_STEPS = ("full_run", "incremental_run")
+
+
+def _breakdown(steps: dict[str, dict[str, Any]]) -> list[str]:
+    """The runs' steps and their slowest dbt nodes (medians over the repeats)."""
+    runs = [name for name in RUN_STEPS if name in steps and steps[name].get("parts")]
+    if not runs:
+        return []
+    parts = list(dict.fromkeys(part for name in runs for part in steps[name]["parts"]))
+    lines = [
+        "",
+        "## Where the runs' time went (median seconds; the run's record and dbt's run results)",
+        "",
+        "| run | " + " | ".join(parts) + " |",
+        "|---" * (len(parts) + 1) + "|",
+    ]
+    for name in runs:
+        values = [steps[name]["parts"].get(part) for part in parts]
+        lines.append(
+            f"| {name} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |"
+        )
+    nodes = steps[runs[0]].get("nodes", {})
+    slowest = sorted(nodes, key=lambda node: -nodes[node])[:LISTED_NODES]
+    if slowest:
+        lines += ["", "| dbt node | " + " | ".join(runs) + " |", "|---" * (len(runs) + 1) + "|"]
+        for node in slowest:
+            values = [steps[name].get("nodes", {}).get(node) for name in runs]
+            lines.append(
+                f"| {node} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |"
+            )
     return lines
 
 
@@ -476,6 +594,7 @@ def markdown(report: dict[str, Any], results: Path) -> str:
             f"| {name} | {step['median_s']:.2f} | {step['min_s']:.2f}-{step['max_s']:.2f} "
             f"| {step['peak_rss_mb']:.0f} | {'-' if tree is None else f'{tree:.0f}'} |"
         )
+    lines += _breakdown(report["steps"])
     data = report["data"]
     lines += [
         "",

@@ -264,3 +264,73 @@ def test_the_two_steps_of_a_ratio_run_in_turn(tmp_path: Path, monkeypatch):
     assert order == ["ingest", "reader"] * 3
     assert report["steps"]["ingest_web"]["runs"] == 3
     assert report["ratios"]["web_ingest_vs_duckdb_reader"]["value"] == 2.0
+
+
+def test_run_breakdown_reads_the_run_record_and_every_dbt_node(built: Built, tmp_path: Path):
+    """The runs' breakdown names each dbt node of a real build once, without test hashes,
+    and takes the steps' seconds from the run's record."""
+    nodes = core.run_breakdown(built.warehouse)["nodes"]
+    results = json.loads((built.warehouse.dbt_target_dir / "run_results.json").read_text())
+    assert len(nodes) == len(results["results"])
+    assert "model:dim_person" in nodes and "model:int_web_events_attributed" in nodes
+    # A data test is named without the hash dbt appends to its id.
+    data_tests = [
+        r["unique_id"].split(".") for r in results["results"] if r["unique_id"].startswith("test.")
+    ]
+    assert data_tests and all(len(parts) == 4 for parts in data_tests)
+    assert all(f"test:{parts[2]}" in nodes for parts in data_tests)
+    assert any(name.startswith("unit_test:") for name in nodes)
+    assert core.run_breakdown(built.warehouse)["parts"] == {}  # built without `leadhouse run`
+
+    warehouse = core.Warehouse(tmp_path / "w")
+    warehouse.ensure()
+    with duckdb.connect(str(warehouse.database)) as con:
+        con.execute("create schema audit")
+        con.execute("create table audit.runs (started_at timestamp, steps varchar)")
+        older = [{"name": "ingest", "seconds": 9.0}]
+        newer = [{"name": "ingest", "seconds": 1.5}, {"name": "build", "seconds": 2.25}]
+        con.execute(
+            "insert into audit.runs values ('2026-01-01', ?), ('2026-01-02', ?)",
+            [json.dumps(older), json.dumps(newer)],
+        )
+    assert core.run_breakdown(warehouse) == {"parts": {"ingest": 1.5, "build": 2.25}, "nodes": {}}
+
+
+def test_report_shows_where_the_runs_time_went_and_how_nodes_grow(tmp_path: Path):
+    def run(seconds: float, nodes: dict[str, float]) -> dict:
+        return core.summarise(
+            [
+                {"seconds": seconds, "peak_rss_mb": 10.0, "parts": {"build": s}, "nodes": nodes}
+                for s in (seconds - 1, seconds + 1)
+            ]
+        )
+
+    def report(scale: str, events: int, nodes: dict[str, float]) -> dict:
+        return {
+            "scale": scale,
+            "measured_at": "2026-12-07T00:00:00+00:00",
+            "repeat": 2,
+            "ratios": {},
+            "data": {
+                "people": 1,
+                "companies": 1,
+                "web_events": events,
+                "email_events": 0,
+                "increment": {},
+            },
+            "steps": {"full_run": run(10, nodes), "incremental_run": run(4, {"model:a": 0.5})},
+            "machine": core.machine(),
+            "not_measured": [],
+        }
+
+    small = report("S", 1_000_000, {"model:a": 2.0, "model:b": 1.0})
+    large = report("M", 10_000_000, {"model:a": 20.0, "model:b": 40.0})
+    assert small["steps"]["full_run"]["parts"] == {"build": 10.0}  # the median of 9 and 11
+    (tmp_path / "bench-S.json").write_text(json.dumps(small))
+    (tmp_path / "bench-M.json").write_text(json.dumps(large))
+    text = core.markdown(large, tmp_path)
+    assert "| full_run | 10.0 |" in text and "| incremental_run | 4.0 |" in text
+    # The slowest nodes of the full run first, with the incremental run's beside them.
+    assert text.index("| model:b | 40.0 | - |") < text.index("| model:a | 20.0 | 0.5 |")
+    # Per million events: a stays at 2, b doubles from S to M (it grows faster than the data).
+    assert "| model:b | 1.00 | 4.00 |" in text and "| model:a | 2.00 | 2.00 |" in text
