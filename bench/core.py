@@ -58,6 +58,10 @@ GOALS = {
     "peak_rss_gb": ("peak RSS of any Leadhouse step, its processes together, GB", 4.0, "max"),
 }
 LEADHOUSE_STEPS = ("ingest", "ingest_web", "dbt_build", "full_run", "incremental_run")
+# The runs broken down by step and dbt node (``run_breakdown``), and how many of the full
+# run's slowest nodes a report lists.
+RUN_STEPS = ("full_run", "incremental_run")
+LISTED_NODES = 15
 # The ratios above that divide one step's median by another's.
 RATIO_STEPS = {
     "ingest_vs_duckdb_reader": ("ingest", "duckdb_reader"),
@@ -528,11 +532,6 @@ def _node_growth(reports: list[dict[str, Any]]) -> list[str]:
             per.append("-" if seconds is None else f"{seconds / events * 1e6:.2f}")
         lines.append(f"| {node} | " + " | ".join(per) + " |")
     return lines
-
-
-# dbt nodes listed in a report's breakdown and growth tables: the slowest of the full run.
-LISTED_NODES = 15
-RUN_STEPS = ("full_run", "incremental_run")
 
 
 def _breakdown(steps: dict[str, dict[str, Any]]) -> list[str]:

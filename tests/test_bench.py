@@ -273,12 +273,15 @@ def test_run_breakdown_reads_the_run_record_and_every_dbt_node(built: Built, tmp
     results = json.loads((built.warehouse.dbt_target_dir / "run_results.json").read_text())
     assert len(nodes) == len(results["results"])
     assert "model:dim_person" in nodes and "model:int_web_events_attributed" in nodes
-    # A data test is named without the hash dbt appends to its id.
+    # A data test is named without the hash dbt appends to a generic test's id
+    # (test.leadhouse.unique_dim_person_person_id.<hash>); a singular test has none.
     data_tests = [
         r["unique_id"].split(".") for r in results["results"] if r["unique_id"].startswith("test.")
     ]
-    assert data_tests and all(len(parts) == 4 for parts in data_tests)
+    assert any(len(parts) == 4 for parts in data_tests)
+    assert any(len(parts) == 3 for parts in data_tests)
     assert all(f"test:{parts[2]}" in nodes for parts in data_tests)
+    assert not any(parts[3] in name for parts in data_tests if len(parts) == 4 for name in nodes)
     assert any(name.startswith("unit_test:") for name in nodes)
     assert core.run_breakdown(built.warehouse)["parts"] == {}  # built without `leadhouse run`
 
