@@ -20,12 +20,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from leadhouse.build import dbt_env, dbt_executable, definition_in_seeds, run_dbt
 from leadhouse.config import DBT_PROJECT_DIR, DEFINITIONS_DIR, REPO_ROOT, Warehouse
 from leadhouse.definition import load_definitions
 from leadhouse.generate.synthetic import Volumes, generate
+from leadhouse.runner import list_runs
 
 END_DATE = date(2026, 11, 1)
 AS_OF = "2026-11-01T12:00:00"
@@ -132,20 +131,8 @@ def run_breakdown(warehouse: Warehouse) -> dict[str, Any]:
     node of its build (``run_results.json``), so growth across scales can be traced to the
     models that grow faster than the data. Empty parts when the run left no record."""
     parts: dict[str, float] = {}
-    if warehouse.database.exists():
-        with duckdb.connect(str(warehouse.database), read_only=True) as con:
-            recorded = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = 'audit' and table_name = 'runs'"
-            ).fetchone()
-            found = (
-                con.execute(
-                    "select steps from audit.runs order by started_at desc limit 1"
-                ).fetchone()
-                if recorded and recorded[0]
-                else None
-            )
-        for step in json.loads(found[0]) if found else []:
+    for record in list_runs(warehouse, limit=1):
+        for step in json.loads(record["steps"]):
             parts[step["name"]] = float(step["seconds"])
     nodes: dict[str, float] = {}
     results = warehouse.dbt_target_dir / "run_results.json"

@@ -269,7 +269,8 @@ def test_the_two_steps_of_a_ratio_run_in_turn(tmp_path: Path, monkeypatch):
 def test_run_breakdown_reads_the_run_record_and_every_dbt_node(built: Built, tmp_path: Path):
     """The runs' breakdown names each dbt node of a real build once, without test hashes,
     and takes the steps' seconds from the run's record."""
-    nodes = core.run_breakdown(built.warehouse)["nodes"]
+    breakdown = core.run_breakdown(built.warehouse)
+    nodes = breakdown["nodes"]
     results = json.loads((built.warehouse.dbt_target_dir / "run_results.json").read_text())
     assert len(nodes) == len(results["results"])
     assert "model:dim_person" in nodes and "model:int_web_events_attributed" in nodes
@@ -283,7 +284,7 @@ def test_run_breakdown_reads_the_run_record_and_every_dbt_node(built: Built, tmp
     assert all(f"test:{parts[2]}" in nodes for parts in data_tests)
     assert not any(parts[3] in name for parts in data_tests if len(parts) == 4 for name in nodes)
     assert any(name.startswith("unit_test:") for name in nodes)
-    assert core.run_breakdown(built.warehouse)["parts"] == {}  # built without `leadhouse run`
+    assert breakdown["parts"] == {}  # built without `leadhouse run`: no run record
 
     warehouse = core.Warehouse(tmp_path / "w")
     warehouse.ensure()
