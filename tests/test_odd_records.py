@@ -119,6 +119,36 @@ def odd_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     sent_soon["subscriptionStatuses"][0]["timestamp"] = "soon"
     ids["sent_soon"] = sent_soon["recipient"]
     _write(crm / "communication_preferences-odd.jsonl", [granted, untimed, sent_soon])
+    # Web calls with an empty anonymousId: one identifies a known contact, the other comes
+    # from a userId no contact has. An empty anonymousId is no identifier, so it must not
+    # carry the first call's person to the second.
+    ids["known_user"] = str(contacts[13]["id"])
+    ids["unknown_user"] = "990001"
+    web_call = {
+        "anonymousId": "",
+        "timestamp": "2026-10-20T10:00:00.000Z",
+        "receivedAt": "2026-10-20T10:00:01.000Z",
+    }
+    _write(
+        data / "web_analytics" / "segment-events-odd.jsonl",
+        [
+            {
+                **web_call,
+                "type": "identify",
+                "messageId": "odd-identify",
+                "userId": ids["known_user"],
+                "traits": {},
+            },
+            {
+                **web_call,
+                "type": "page",
+                "messageId": "odd-page",
+                "userId": ids["unknown_user"],
+                "properties": {"path": "/pricing"},
+                "context": {"page": {"path": "/pricing"}},
+            },
+        ],
+    )
 
     warehouse = tmp_path_factory.mktemp("odd-warehouse")
     result = leadhouse_run(data, warehouse)
@@ -222,3 +252,27 @@ def test_a_status_without_its_time_withdraws_but_grants_nothing(
         "and events.consent_source = 'crm_subscription_status'",
     )
     assert decisions == [("withdrawn", True)]
+
+
+def test_an_empty_anonymous_id_joins_nobody_to_anybody(
+    odd_run: tuple[Path, dict[str, str]],
+) -> None:
+    """The page seen under an empty anonymousId and an unknown userId stays nobody's, a
+    visitor of its own, although another call with an empty anonymousId named a contact."""
+    database, ids = odd_run
+    events = {
+        event_id: (anonymous_id, person_id is not None, visitor_key)
+        for event_id, anonymous_id, person_id, visitor_key in query(
+            database,
+            "select event_id, anonymous_id, person_id, visitor_key "
+            "from intermediate.int_web_events_attributed "
+            "where event_id in ('odd-identify', 'odd-page')",
+        )
+    }
+    assert events["odd-identify"][:2] == (None, True)
+    assert events["odd-page"] == (None, False, f"user:{ids['unknown_user']}")
+    assert query(
+        database,
+        "select count(*) from intermediate.int_anonymous_ids_resolved "
+        "where anonymous_id is null or anonymous_id = ''",
+    ) == [(0,)]

@@ -13,7 +13,7 @@ renamed as (
         type as event_type,
         event as event_name,
         name as page_name,
-        anonymous_id,
+        nullif(anonymous_id, '') as anonymous_id,
         nullif(user_id, '') as user_id,
         group_id,
         cast(timestamp as timestamp) as occurred_at,
