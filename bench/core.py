@@ -54,7 +54,7 @@ GOALS = {
     "dbt_vs_raw_sql": ("dbt build / compiled SQL as one script", 1.3, "max"),
     "incremental_vs_full": ("incremental run (+1 % events) / full run", 0.10, "max"),
     "tutorial_vs_leadhouse": ("tutorial-style run / Leadhouse incremental run", 5.0, "min"),
-    "peak_rss_gb": ("peak RSS of any Leadhouse step, its processes together, GB", 4.0, "max"),
+    "peak_rss_gb": ("peak RSS of any Leadhouse step, its processes together, GiB", 4.0, "max"),
 }
 LEADHOUSE_STEPS = ("ingest", "ingest_web", "dbt_build", "full_run", "incremental_run")
 # The runs broken down by step and dbt node (``run_breakdown``), and how many of the full
@@ -570,8 +570,8 @@ def markdown(report: dict[str, Any], results: Path) -> str:
         "",
         "## Steps",
         "",
-        "| step | median s | min-max s | peak RSS MB, largest process "
-        "| peak RSS MB, all processes |",
+        "| step | median s | min-max s | peak RSS MiB, largest process "
+        "| peak RSS MiB, all processes |",
         "|---|---|---|---|---|",
     ]
     for name, step in report["steps"].items():
