@@ -68,79 +68,84 @@ keyed as (
 {% if is_incremental() %}
 
     -- A visitor's key depends only on the event's (anonymous_id, user_id) pair and the
-    -- identity maps, so a visitor moves when a pair stored by the last build now
-    -- resolves to another key. Comparing the distinct pairs, rather than every stored
-    -- event with its current key by event_id, saves a join of all events with all
-    -- events (at 20 M events and 1 % new, the model's SQL took 34-35 s instead of
-    -- 109-130 s). Rows built before staging turned empty anonymous ids into nulls, or
-    -- before calls with only an unknown userId had a key of their own, compare as they
-    -- are built now.
-    previous_pairs as (
+    -- identity maps, so the run compares pairs, not events: the distinct pairs the last
+    -- build stored, with the key it gave each, and the pairs of events loaded since.
+    -- Comparing the stored pairs, rather than every stored event with its current key by
+    -- event_id, saves a join of all events with all events (at 20 M events and 1 % new,
+    -- the model's SQL took 34-37 s instead of 109-130 s). Rows built before staging
+    -- turned empty anonymous ids into nulls, or before calls with only an unknown userId
+    -- had a key of their own, compare as they are built now.
+    --
+    -- Events loaded since the last build, late ones included, are those with a load id
+    -- above the highest one built: the raw table keeps the first loaded copy of each
+    -- event (ingestion.common.drop_duplicates). dlt's load ids are Unix times with the
+    -- same number of integer digits (until 2286), so they compare as text. They are read
+    -- from the staging model itself, not the `events` CTE: a second reference to that CTE
+    -- makes DuckDB materialise all of its columns for every event.
+    pairs as (
 
         select
-            anonymous_id,
+            nullif(anonymous_id, '') as anonymous_id,
             user_id,
-            visitor_key
+            visitor_key as previous_key
 
         from {{ this }}
         group by anonymous_id, user_id, visitor_key
 
-    ),
+        union all
 
-    moved as (
+        select distinct
+            anonymous_id,
+            user_id,
+            cast(null as {{ dbt.type_string() }}) as previous_key
 
-        select
-            previous_pairs.visitor_key as previous_key,
-            {{ web_visitor_key(
-                'coalesce(contact_ids.person_id, anonymous_ids.person_id)',
-                "nullif(previous_pairs.anonymous_id, '')",
-                'previous_pairs.user_id'
-            ) }} as current_key
-
-        from previous_pairs
-        left join contact_ids
-            on previous_pairs.user_id = contact_ids.contact_id
-        left join anonymous_ids
-            on previous_pairs.anonymous_id = anonymous_ids.anonymous_id
-
-    ),
-
-    -- Events loaded since the last build, late ones included: the raw table keeps the
-    -- first loaded copy of each event (ingestion.common.drop_duplicates), so a load id
-    -- above the highest one built is an event this table does not hold yet. dlt's load
-    -- ids are Unix times with the same number of integer digits (until 2286), so they
-    -- compare as text. This reads the staging model itself, not the `events` CTE: a
-    -- second reference to that CTE makes DuckDB materialise all of its columns for
-    -- every event.
-    new_events as (
-
-        select
-            {{ web_visitor_key(
-                'coalesce(contact_ids.person_id, anonymous_ids.person_id)',
-                'loaded.anonymous_id',
-                'loaded.user_id'
-            ) }} as visitor_key
-
-        from {{ ref('stg_web_analytics__events') }} as loaded
-        left join contact_ids
-            on loaded.user_id = contact_ids.contact_id
-        left join anonymous_ids
-            on loaded.anonymous_id = anonymous_ids.anonymous_id
-        where loaded.dlt_load_id > (
+        from {{ ref('stg_web_analytics__events') }}
+        where dlt_load_id > (
             select coalesce(max(built.dlt_load_id), '') from {{ this }} as built
         )
 
     ),
 
+    rekeyed as (
+
+        select
+            pairs.previous_key,
+            {{ web_visitor_key(
+                'coalesce(contact_ids.person_id, anonymous_ids.person_id)',
+                'pairs.anonymous_id',
+                'pairs.user_id'
+            ) }} as current_key
+
+        from pairs
+        left join contact_ids
+            on pairs.user_id = contact_ids.contact_id
+        left join anonymous_ids
+            on pairs.anonymous_id = anonymous_ids.anonymous_id
+
+    ),
+
+    -- The pairs whose key changed. A pair of new events has no previous key, so it always
+    -- counts; a stored pair counts when it now resolves to another visitor (an anonymous
+    -- visitor identified, contacts merged, another contact on a shared device).
+    changed as (
+
+        select
+            previous_key,
+            current_key
+
+        from rekeyed
+        where coalesce(previous_key, '') <> coalesce(current_key, '')
+
+    ),
+
+    -- Both visitors of a changed pair are recomputed whole: the new one gains events, and
+    -- the old one may keep others, whose sessions are then counted without the ones that
+    -- left.
     affected_visitors as (
 
-        select visitor_key from new_events
+        select current_key as visitor_key from changed
         union
-        select previous_key as visitor_key from moved
-        where coalesce(previous_key, '') <> coalesce(current_key, '')
-        union
-        select current_key as visitor_key from moved
-        where coalesce(previous_key, '') <> coalesce(current_key, '')
+        select previous_key as visitor_key from changed
 
     ),
 
