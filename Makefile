@@ -14,6 +14,9 @@ REPEAT ?= 3
 STEPS ?= ingest,web,dbt,runs,tutorial
 # Test processes side by side (pytest-xdist); each test file runs whole in one of them,
 # so a file's shared fixtures are built once. TEST_WORKERS=0 runs them in this process.
+# Files are handed out in the order tests/conftest.py gives them (longest first):
+# pytest-xdist would otherwise order them by their number of tests, and start the
+# longest file, which has one test, last.
 TEST_WORKERS ?= 2
 
 .PHONY: help install run test lint format clean bench
@@ -39,7 +42,7 @@ run: $(STAMP)
 		--data $(DATA) --warehouse $(WAREHOUSE)
 
 test: $(STAMP)
-	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: $(STAMP)
 	$(BIN)/leadhouse bench --scale $(SCALE) --repeat $(REPEAT) --steps $(STEPS)

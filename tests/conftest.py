@@ -21,9 +21,11 @@ END_DATE = date(2026, 11, 1)
 AS_OF = "2026-11-01T00:00:00"
 
 
-# The test files that take longest (about 300 s and 150 s on 2 cores) run first: `make
+# The test files that take longest (about 400 s and 200 s on 2 cores) run first: `make
 # test` runs two files at a time, and one of these begun last would leave the other
-# process idle at the end.
+# process idle at the end. pytest-xdist keeps this order only with
+# `--no-loadscope-reorder` (the Makefile passes it); by default it hands out the files
+# with the most tests first, which started test_incremental.py's one test last.
 LONGEST_FIRST = ("test_scheduled_runs.py", "test_incremental.py")
 
 
