@@ -29,16 +29,15 @@
     rise when a signal arrives, so these are where a person can cross the MQL or hot
     threshold).
 
-    Incremental by person. A person's rows depend only on their scored signals before the
-    as-of moment and those signals' rules, so each row carries a fingerprint of that set;
-    a build recomputes the people whose fingerprint changed (new or late signals, a
-    changed rule, a consent change, a merge, a later as-of moment that lets more signals
-    in) and keeps everyone else's rows. A stored person without a positive signal before
-    the as-of moment any more (consent withdrawn, erased, merged away, an earlier as-of
-    moment) has no past moment, so no rows would replace theirs: an incremental build
-    emits one placeholder row for each (evaluated_at null), which makes delete+insert
-    remove their rows, and the post-hook deletes the placeholders. A full build emits
-    none. -#}
+    Incremental by person (macros/incremental_by_person.sql). A person's rows depend only
+    on their scored signals before the as-of moment and those signals' rules, so each row
+    carries a fingerprint of that set; a build recomputes the people whose fingerprint
+    changed (new or late signals, a changed rule, a consent change, a merge, a later as-of
+    moment that lets more signals in) and keeps everyone else's rows. A recomputed person
+    without a positive signal has no past moment, and a stored one without any signal any
+    more (consent withdrawn, erased, merged away, an earlier as-of moment) none either:
+    the placeholder rows (evaluated_at null) of an incremental build make delete+insert
+    remove their stored rows, and the post-hook deletes the placeholders. -#}
 {% macro engagement_history_part(part) -%}
 
 {{
@@ -63,63 +62,14 @@ signals as (
 
 ),
 
-fingerprints as (
-
-    select
-        person_id,
-        {{ set_fingerprint([
-            'signal_type', 'occurred_at', 'points', 'half_life_days', 'window_days',
-            'max_points', 'cap_period'
-        ]) }} as signals_fingerprint
-
-    from signals
-    group by person_id
-
-),
-
-{% if is_incremental() %}
-
-    stored as (
-
-        select distinct
-            person_id,
-            signals_fingerprint
-
-        from {{ this }}
-
-    ),
-
-    recomputed as (
-
-        select fingerprints.*
-        from fingerprints
-        left join stored
-            on
-                fingerprints.person_id = stored.person_id
-                and fingerprints.signals_fingerprint = stored.signals_fingerprint
-        where stored.person_id is null
-
-    ),
-
-    emptied as (
-
-        select stored_people.person_id
-        from (select distinct person_id from stored) as stored_people
-        left join (select distinct person_id from signals where points > 0) as positive
-            on stored_people.person_id = positive.person_id
-        where positive.person_id is null
-
-    ),
-
-{% else %}
-
-    recomputed as (
-
-        select * from fingerprints
-
-    ),
-
-{% endif %}
+{{ changed_people_ctes(
+    'signals',
+    [
+        'signal_type', 'occurred_at', 'points', 'half_life_days', 'window_days',
+        'max_points', 'cap_period'
+    ],
+    'signals_fingerprint'
+) }}
 
 recomputed_signals as (
 
@@ -154,23 +104,10 @@ final as (
     inner join recomputed
         on engagement_points.person_id = recomputed.person_id
 
-    {% if is_incremental() %}
-
-    union all
-
-    select
-        person_id,
-        null as evaluated_at,
-        false as is_as_of,
-        null as signal_type,
-        null as points,
-        null as signal_count,
-        null as last_signal_at,
-        null as signals_fingerprint
-
-    from emptied
-
-    {% endif %}
+    {{ person_placeholders([
+        'evaluated_at', 'is_as_of', 'signal_type', 'points', 'signal_count', 'last_signal_at',
+        'signals_fingerprint'
+    ]) }}
 
 )
 

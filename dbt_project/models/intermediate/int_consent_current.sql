@@ -8,12 +8,49 @@
 -- that identity granted the purpose again later. Decisions of one identity at the same
 -- moment are ranked the cautious way: a withdrawal first, then a grant without a valid
 -- basis, then a valid grant (then the evidence id, so every build decides alike).
+--
+-- Incremental by person (macros/incremental_by_person.sql): a person's rows depend only on
+-- their consent events up to the as-of moment, fingerprinted by every column the rule
+-- reads, so a build recomputes only the people with a new or late decision, a changed
+-- purpose or lawful-basis seed, an identity a merge moved, or an as-of moment that lets a
+-- decision in or keeps one out.
+{{
+    config(
+        materialized='incremental',
+        unique_key='person_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ add_fingerprint_column('events_fingerprint') }}",
+        post_hook="delete from {{ this }} where purpose is null"
+    )
+}}
+
 with
 
-events as (
+all_events as (
 
     select * from {{ ref('int_consent_events') }}
     where captured_at <= {{ as_of_timestamp() }}
+
+),
+
+{{ changed_people_ctes(
+    'all_events',
+    [
+        'purpose', 'channel', 'identity_key', 'status', 'is_valid_basis', 'captured_at',
+        'evidence_id', 'lawful_basis', 'consent_source', 'policy_version'
+    ],
+    'events_fingerprint'
+) }}
+
+events as (
+
+    select all_events.*
+    from all_events
+    {% if is_incremental() %}
+        inner join recomputed
+            on all_events.person_id = recomputed.person_id
+    {% endif %}
 
 ),
 
@@ -131,4 +168,16 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    recomputed.events_fingerprint
+
+from final
+inner join recomputed
+    on final.person_id = recomputed.person_id
+
+{{ person_placeholders([
+    'purpose', 'channel', 'has_consent', 'consent_given_at', 'consent_withdrawn_at',
+    'lawful_basis', 'consent_source', 'policy_version', 'evidence_id', 'identities',
+    'events_fingerprint'
+]) }}

@@ -11,12 +11,43 @@
 -- of the person's identities blocking the channel, and the purpose (+1, -1 or 0), and
 -- running sums over the moments give both numbers at each: the basis is valid when both
 -- are zero. A period runs until the next moment at which that changes.
+--
+-- Incremental by person (macros/incremental_by_person.sql), as int_consent_current: a
+-- person's periods depend only on their consent events up to the as-of moment.
+{{
+    config(
+        materialized='incremental',
+        unique_key='person_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ add_fingerprint_column('events_fingerprint') }}",
+        post_hook="delete from {{ this }} where valid_from is null"
+    )
+}}
+
 with
 
-events as (
+all_events as (
 
     select * from {{ ref('int_consent_events') }}
     where captured_at <= {{ as_of_timestamp() }}
+
+),
+
+{{ changed_people_ctes(
+    'all_events',
+    ['purpose', 'channel', 'identity_key', 'status', 'is_valid_basis', 'captured_at'],
+    'events_fingerprint'
+) }}
+
+events as (
+
+    select all_events.*
+    from all_events
+    {% if is_incremental() %}
+        inner join recomputed
+            on all_events.person_id = recomputed.person_id
+    {% endif %}
 
 ),
 
@@ -214,15 +245,19 @@ with_next as (
 final as (
 
     select
-        person_id,
-        purpose,
-        channel,
-        moment as valid_from,
-        next_moment as valid_to
+        with_next.person_id,
+        with_next.purpose,
+        with_next.channel,
+        with_next.moment as valid_from,
+        with_next.next_moment as valid_to,
+        recomputed.events_fingerprint
 
     from with_next
-    where is_allowed
+    inner join recomputed
+        on with_next.person_id = recomputed.person_id
+    where with_next.is_allowed
 
 )
 
 select * from final
+{{ person_placeholders(['purpose', 'channel', 'valid_from', 'valid_to', 'events_fingerprint']) }}
