@@ -40,15 +40,7 @@
     remove their stored rows, and the post-hook deletes the placeholders. -#}
 {% macro engagement_history_part(part) -%}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key='person_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="delete from {{ this }} where evaluated_at is null"
-    )
-}}
+{{ incremental_by_person_config('signals_fingerprint', 'evaluated_at') }}
 
 with
 
@@ -68,17 +60,9 @@ signals as (
         'signal_type', 'occurred_at', 'points', 'half_life_days', 'window_days',
         'max_points', 'cap_period'
     ],
-    'signals_fingerprint'
+    'signals_fingerprint',
+    'recomputed_signals'
 ) }}
-
-recomputed_signals as (
-
-    select signals.*
-    from signals
-    inner join recomputed
-        on signals.person_id = recomputed.person_id
-
-),
 
 moments as (
 

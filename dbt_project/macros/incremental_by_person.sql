@@ -8,19 +8,35 @@
       recomputed    the people to compute: all of them in a full build; in an incremental
                     build those whose fingerprint differs from the stored one, or new;
       emptied       (incremental builds only) stored people with no input rows any more
-                    (erased, merged away, an earlier as-of moment).
+                    (erased, merged away, an earlier as-of moment);
+      <recomputed_inputs>  the input rows of the recomputed people, which the model
+                    computes from.
     Each CTE ends with a comma; the caller's next CTE follows.
 
     Under delete+insert only the people in a build's output lose their stored rows. So an
     incremental build also emits one placeholder row for each recomputed or emptied person
     (person_placeholders): a recomputed person may now have no rows at all (a grant whose
     basis became invalid opens no consent period), and an emptied one has none. The
-    model's post-hook deletes the placeholders. A full build emits none.
+    model's post-hook deletes the placeholders (incremental_by_person_config). A full
+    build emits none.
 
     A model that became incremental this way, in a warehouse built before, gains the
     fingerprint column on its next build (add_fingerprint_column, a pre-hook); its stored
     rows have none, so that build recomputes everyone. -#}
-{% macro changed_people_ctes(inputs, columns, fingerprint) -%}
+{#- The model's configuration; `placeholder_column` is a column its real rows never leave
+    null, by which the post-hook finds the placeholder rows. -#}
+{% macro incremental_by_person_config(fingerprint, placeholder_column) -%}
+    {{ config(
+        materialized='incremental',
+        unique_key='person_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ add_fingerprint_column('" ~ fingerprint ~ "') }}",
+        post_hook="delete from {{ this }} where " ~ placeholder_column ~ " is null"
+    ) }}
+{%- endmacro %}
+
+{% macro changed_people_ctes(inputs, columns, fingerprint, recomputed_inputs) -%}
 
 fingerprints as (
 
@@ -76,6 +92,17 @@ fingerprints as (
     ),
 
 {% endif %}
+
+{{ recomputed_inputs }} as (
+
+    select {{ inputs }}.*
+    from {{ inputs }}
+    {% if is_incremental() %}
+        inner join recomputed
+            on {{ inputs }}.person_id = recomputed.person_id
+    {% endif %}
+
+),
 
 {%- endmacro %}
 

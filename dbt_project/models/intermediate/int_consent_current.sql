@@ -14,16 +14,7 @@
 -- reads, so a build recomputes only the people with a new or late decision, a changed
 -- purpose or lawful-basis seed, an identity a merge moved, or an as-of moment that lets a
 -- decision in or keeps one out.
-{{
-    config(
-        materialized='incremental',
-        unique_key='person_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook="{{ add_fingerprint_column('events_fingerprint') }}",
-        post_hook="delete from {{ this }} where purpose is null"
-    )
-}}
+{{ incremental_by_person_config('events_fingerprint', 'purpose') }}
 
 with
 
@@ -40,19 +31,9 @@ all_events as (
         'purpose', 'channel', 'identity_key', 'status', 'is_valid_basis', 'captured_at',
         'evidence_id', 'lawful_basis', 'consent_source', 'policy_version'
     ],
-    'events_fingerprint'
+    'events_fingerprint',
+    'events'
 ) }}
-
-events as (
-
-    select all_events.*
-    from all_events
-    {% if is_incremental() %}
-        inner join recomputed
-            on all_events.person_id = recomputed.person_id
-    {% endif %}
-
-),
 
 latest_per_identity as (
 

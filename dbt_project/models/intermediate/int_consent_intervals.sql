@@ -14,16 +14,7 @@
 --
 -- Incremental by person (macros/incremental_by_person.sql), as int_consent_current: a
 -- person's periods depend only on their consent events up to the as-of moment.
-{{
-    config(
-        materialized='incremental',
-        unique_key='person_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook="{{ add_fingerprint_column('events_fingerprint') }}",
-        post_hook="delete from {{ this }} where valid_from is null"
-    )
-}}
+{{ incremental_by_person_config('events_fingerprint', 'valid_from') }}
 
 with
 
@@ -37,19 +28,9 @@ all_events as (
 {{ changed_people_ctes(
     'all_events',
     ['purpose', 'channel', 'identity_key', 'status', 'is_valid_basis', 'captured_at'],
-    'events_fingerprint'
+    'events_fingerprint',
+    'events'
 ) }}
-
-events as (
-
-    select all_events.*
-    from all_events
-    {% if is_incremental() %}
-        inner join recomputed
-            on all_events.person_id = recomputed.person_id
-    {% endif %}
-
-),
 
 -- An identity's decisions on a channel at the same moment are ranked the cautious way (a
 -- withdrawal, then a grant without a valid basis, then a valid grant): the first is its
