@@ -2,11 +2,15 @@
 -- channel, with its lawful basis, where and when it was captured, the policy version shown,
 -- the evidence id to look it up in the source system, and for a grant when (if ever) the
 -- same identity withdrew it. The identity is pseudonymous (a hash), never the address.
+-- The ledger is what was known at the as-of moment: decisions after it are left out
+-- before a grant looks for its withdrawal, so a ledger built as of a past moment does not
+-- show a grant withdrawn that was still standing then.
 with
 
 events as (
 
     select * from {{ ref('int_consent_events') }}
+    where captured_at <= {{ as_of_timestamp() }}
 
 ),
 
@@ -44,7 +48,6 @@ final as (
         case when status = 'granted' then next_withdrawal_at end as withdrawn_at
 
     from with_next
-    where captured_at <= {{ as_of_timestamp() }}
 
 )
 
