@@ -307,8 +307,8 @@ def test_uk_accounts_come_from_companies_house_with_sic_industries(built: Built)
 
 def test_the_scoring_history_tests_catch_any_repeated_moment(built: Built, tmp_path: Path) -> None:
     """int_lead_engagement_points (a view over the history's parts and the current score)
-    holds one row per person, moment and rule. That is tested part by part plus a test that
-    the parts cannot overlap; each way a row could repeat fails one of those tests."""
+    holds one row per person and moment. That is tested part by part plus a test that the
+    parts cannot overlap; each way a row could repeat fails one of those tests."""
     copy = Warehouse(tmp_path / "warehouse")
     shutil.copytree(built.warehouse.root, copy.root)
     part = "intermediate.int_lead_engagement_history_{}".format
@@ -332,7 +332,7 @@ def test_the_scoring_history_tests_catch_any_repeated_moment(built: Built, tmp_p
     def repeats() -> int:
         return query(
             copy.database,
-            "select count(*) from (select person_id, evaluated_at, signal_type "
+            "select count(*) from (select person_id, evaluated_at "
             "from intermediate.int_lead_engagement_points group by all having count(*) > 1)",
         )[0][0]
 
@@ -343,7 +343,7 @@ def test_the_scoring_history_tests_catch_any_repeated_moment(built: Built, tmp_p
         (
             part(0),
             f"select * from {part(0)} limit 1",
-            "unique_combination_int_lead_engagement_history_0_person_id__evaluated_at__signal_type",
+            "unique_combination_int_lead_engagement_history_0_person_id__evaluated_at",
         ),
         # A row of part 1's people in part 0: no part repeats it, the union does.
         (
@@ -351,10 +351,10 @@ def test_the_scoring_history_tests_catch_any_repeated_moment(built: Built, tmp_p
             f"select * from {part(1)} limit 1",
             "assert_engagement_points_parts_do_not_overlap",
         ),
-        # The current score's row in the history, at the as-of moment.
+        # The current score's moment in the history, at the as-of moment.
         (
             part(1),
-            "select person_id, evaluated_at, false, signal_type, points, signal_count, "
+            "select person_id, evaluated_at, false, points, signal_count, "
             "last_signal_at, 'fingerprint' from intermediate.int_lead_engagement_current limit 1",
             "assert_engagement_points_parts_do_not_overlap",
         ),

@@ -21,13 +21,18 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- One part of the scoring history: engagement points per person and rule at every past
-    evaluation moment, for the people of engagement_history_parts()[part]. The model
-    calling it is int_lead_engagement_history_<part>.
+{#- One part of the scoring history: engagement points per person at every past evaluation
+    moment, for the people of engagement_history_parts()[part]. The model calling it is
+    int_lead_engagement_history_<part>.
 
     Each arrival of a positive signal before the as-of moment is a moment (scores only
     rise when a signal arrives, so these are where a person can cross the MQL or hot
-    threshold).
+    threshold). The points are summed over the rules after each rule's decay, window and
+    cap: one row per person and moment. Only the score timeline reads past moments, and
+    it needs their total; the current score (int_lead_engagement_current) keeps the
+    points per rule that explain a score. Stored per rule, the history was about eight
+    rows per moment (at L 90 M rows instead of 11 M), which every build wrote, tested,
+    scanned for its fingerprints and grouped again in the timeline.
 
     Incremental by person (macros/incremental_by_person.sql). A person's rows depend only
     on their scored signals before the as-of moment and those signals' rules, so each row
@@ -37,10 +42,14 @@
     without a positive signal has no past moment, and a stored one without any signal any
     more (consent withdrawn, erased, merged away, an earlier as-of moment) none either:
     the placeholder rows (evaluated_at null) of an incremental build make delete+insert
-    remove their stored rows, and the post-hook deletes the placeholders. -#}
+    remove their stored rows, and the post-hook deletes the placeholders. A part stored per
+    rule (built before) is emptied once by a pre-hook (per_moment_history), so that build
+    computes everyone per moment. -#}
 {% macro engagement_history_part(part) -%}
 
-{{ incremental_by_person_config('signals_fingerprint', 'evaluated_at') }}
+{{ incremental_by_person_config(
+    'signals_fingerprint', 'evaluated_at', ["{{ per_moment_history() }}"]
+) }}
 
 with
 
@@ -78,18 +87,33 @@ moments as (
 
 {{ engagement_points_ctes('moments', 'recomputed_signals') }},
 
+moment_points as (
+
+    select
+        person_id,
+        evaluated_at,
+        is_as_of,
+        cast(sum(points) as decimal(18, 6)) as points,
+        cast(sum(signal_count) as bigint) as signal_count,
+        max(last_signal_at) as last_signal_at
+
+    from engagement_points
+    group by person_id, evaluated_at, is_as_of
+
+),
+
 final as (
 
     select
-        engagement_points.*,
+        moment_points.*,
         recomputed.signals_fingerprint
 
-    from engagement_points
+    from moment_points
     inner join recomputed
-        on engagement_points.person_id = recomputed.person_id
+        on moment_points.person_id = recomputed.person_id
 
     {{ person_placeholders([
-        'evaluated_at', 'is_as_of', 'signal_type', 'points', 'signal_count', 'last_signal_at',
+        'evaluated_at', 'is_as_of', 'points', 'signal_count', 'last_signal_at',
         'signals_fingerprint'
     ]) }}
 
@@ -97,4 +121,28 @@ final as (
 
 select * from final
 
+{%- endmacro %}
+
+{#- Pre-hook of the history's parts: a part stored per rule (a signal_type column; built
+    before the history was stored per moment) is replaced by an empty one per moment, with
+    the same columns and types less signal_type, so the build recomputes everyone and the
+    schema check finds the columns the model now has. Nothing otherwise. -#}
+{% macro per_moment_history() -%}
+    {%- if is_incremental() -%}
+        {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name')
+            | map('lower') | list -%}
+        {%- if 'signal_type' in names -%}
+            create or replace table {{ this }} as
+            select
+                person_id,
+                evaluated_at,
+                is_as_of,
+                points,
+                signal_count,
+                last_signal_at,
+                signals_fingerprint
+            from {{ this }}
+            where 1 = 0
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

@@ -24,14 +24,15 @@
     fingerprint column on its next build (add_fingerprint_column, a pre-hook); its stored
     rows have none, so that build recomputes everyone. -#}
 {#- The model's configuration; `placeholder_column` is a column its real rows never leave
-    null, by which the post-hook finds the placeholder rows. -#}
-{% macro incremental_by_person_config(fingerprint, placeholder_column) -%}
+    null, by which the post-hook finds the placeholder rows; `pre_hooks`, the model's own,
+    run after the one adding the fingerprint column. -#}
+{% macro incremental_by_person_config(fingerprint, placeholder_column, pre_hooks=[]) -%}
     {{ config(
         materialized='incremental',
         unique_key='person_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook="{{ add_fingerprint_column('" ~ fingerprint ~ "') }}",
+        pre_hook=["{{ add_fingerprint_column('" ~ fingerprint ~ "') }}"] + pre_hooks,
         post_hook="delete from {{ this }} where " ~ placeholder_column ~ " is null"
     ) }}
 {%- endmacro %}

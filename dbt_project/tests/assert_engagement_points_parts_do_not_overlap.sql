@@ -1,8 +1,9 @@
--- int_lead_engagement_points unions the scoring history's parts and the current score, each
--- tested unique on (person_id, evaluated_at, signal_type). The union is unique too when no
--- two of them can hold the same person at the same moment: each history part holds only
--- the people of its range of person ids (the ranges do not overlap) and only moments before
--- the as-of moment, and the current score only the as-of moment. Rows breaking that fail.
+-- int_lead_engagement_points unions the scoring history's parts, each tested unique on
+-- (person_id, evaluated_at), and the current score summed per person at the as-of moment.
+-- The union is unique too when no two of them can hold the same person at the same moment:
+-- each history part holds only the people of its range of person ids (the ranges do not
+-- overlap) and only moments before the as-of moment, and the current score only the as-of
+-- moment. Rows breaking that fail.
 {% for part in range(engagement_history_parts() | length) %}
 
     select

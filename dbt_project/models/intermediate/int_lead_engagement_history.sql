@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
--- Engagement points per person and rule at every past evaluation moment (each arrival of
--- a positive signal before the as-of moment): the parts of the scoring history, each
+-- Engagement points per person at every past evaluation moment (each arrival of a
+-- positive signal before the as-of moment), summed over the rules: the parts of the
+-- scoring history, each
 -- built incrementally by person for one range of person ids so that no single statement
 -- holds everyone's moments and signals at once (macros/engagement_history.sql).
 {% for part in range(engagement_history_parts() | length) %}
@@ -11,7 +12,6 @@
         person_id,
         evaluated_at,
         is_as_of,
-        signal_type,
         points,
         signal_count,
         last_signal_at,

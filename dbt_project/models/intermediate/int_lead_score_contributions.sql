@@ -37,8 +37,7 @@ people as (
 
 engagement_points as (
 
-    select * from {{ ref('int_lead_engagement_points') }}
-    where is_as_of
+    select * from {{ ref('int_lead_engagement_current') }}
 
 ),
 
