@@ -89,16 +89,7 @@ moments as (
 
 moment_points as (
 
-    select
-        person_id,
-        evaluated_at,
-        is_as_of,
-        cast(sum(points) as decimal(18, 6)) as points,
-        cast(sum(signal_count) as bigint) as signal_count,
-        max(last_signal_at) as last_signal_at
-
-    from engagement_points
-    group by person_id, evaluated_at, is_as_of
+    {{ moment_totals('engagement_points') }}
 
 ),
 
@@ -112,10 +103,7 @@ final as (
     inner join recomputed
         on moment_points.person_id = recomputed.person_id
 
-    {{ person_placeholders([
-        'evaluated_at', 'is_as_of', 'points', 'signal_count', 'last_signal_at',
-        'signals_fingerprint'
-    ]) }}
+    {{ person_placeholders(engagement_history_columns()[1:]) }}
 
 )
 
@@ -133,16 +121,33 @@ select * from final
             | map('lower') | list -%}
         {%- if 'signal_type' in names -%}
             create or replace table {{ this }} as
-            select
-                person_id,
-                evaluated_at,
-                is_as_of,
-                points,
-                signal_count,
-                last_signal_at,
-                signals_fingerprint
+            select {{ engagement_history_columns() | join(', ') }}
             from {{ this }}
             where 1 = 0
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The columns of the history's parts, in order. -#}
+{% macro engagement_history_columns() -%}
+    {{ return([
+        'person_id', 'evaluated_at', 'is_as_of', 'points', 'signal_count', 'last_signal_at',
+        'signals_fingerprint'
+    ]) }}
+{%- endmacro %}
+
+{#- Engagement points per rule summed into one row per person and moment (the rules' caps
+    and windows are applied per rule before): the history's parts store these, and
+    int_lead_engagement_points sums the current score the same way. -#}
+{% macro moment_totals(relation) -%}
+    select
+        person_id,
+        evaluated_at,
+        is_as_of,
+        cast(sum(points) as decimal(18, 6)) as points,
+        cast(sum(signal_count) as bigint) as signal_count,
+        max(last_signal_at) as last_signal_at
+
+    from {{ relation }}
+    group by person_id, evaluated_at, is_as_of
 {%- endmacro %}

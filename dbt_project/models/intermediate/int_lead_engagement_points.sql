@@ -18,13 +18,4 @@ from {{ ref('int_lead_engagement_history') }}
 
 union all
 
-select
-    person_id,
-    evaluated_at,
-    is_as_of,
-    cast(sum(points) as decimal(18, 6)) as points,
-    cast(sum(signal_count) as bigint) as signal_count,
-    max(last_signal_at) as last_signal_at
-
-from {{ ref('int_lead_engagement_current') }}
-group by person_id, evaluated_at, is_as_of
+{{ moment_totals(ref('int_lead_engagement_current')) }}
