@@ -7,12 +7,13 @@ import itertools
 import json
 import shutil
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from leadhouse.build import BuildFailed, run_dbt
+from leadhouse.build import AS_OF_ENV, BuildFailed, run_dbt
 from leadhouse.config import Warehouse
 from tests.conftest import AS_OF, Built, query
 
@@ -280,6 +281,42 @@ def test_past_scores_are_reproducible_as_of_any_moment(built: Built, tmp_path: P
 
     run_dbt(copy, models, as_of=AS_OF, quiet=True)
     assert _checksums(copy.database) == original
+
+
+def test_dbt_by_hand_without_an_as_of_moment_scores_at_one_moment(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt run by hand with no as-of moment (README, "You can also use dbt directly"): every
+    model of the invocation is computed as of the moment the invocation started, so the
+    current score, the timeline and the stages agree; and the tests of a later invocation
+    take the build's moment from the current score."""
+    monkeypatch.delenv(AS_OF_ENV, raising=False)
+    copy = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built.warehouse.root, copy.root)
+    scoring = ["int_lead_engagement_current", "int_lead_score_timeline", "int_lead_stages_current"]
+    started = datetime.now(UTC).replace(tzinfo=None)  # the as-of moments are naive UTC
+    run_dbt(copy, ["build", "--select", *scoring, "--exclude", "test_type:unit"], quiet=True)
+    moments = query(
+        copy.database,
+        """
+        select evaluated_at from intermediate.int_lead_engagement_current
+        union
+        select evaluated_at from intermediate.int_lead_score_timeline where is_as_of
+        """,
+    )
+    assert len(moments) == 1, moments
+    assert moments[0][0] > datetime.fromisoformat(AS_OF)
+    assert abs((moments[0][0] - started).total_seconds()) < 600
+    people, distinct_people = query(
+        copy.database,
+        "select count(*), count(distinct person_id) from intermediate.int_lead_stages_current",
+    )[0]
+    assert people == distinct_people > 0
+    run_dbt(
+        copy,
+        ["test", "--select", "assert_engagement_points_parts_do_not_overlap", *scoring],
+        quiet=True,
+    )
 
 
 def test_uk_accounts_come_from_companies_house_with_sic_industries(built: Built) -> None:

@@ -55,17 +55,26 @@
 {%- endmacro %}
 
 {#- The moment scores are computed for, in UTC: var('as_of'), else the environment variable
-    LEADHOUSE_AS_OF, else the build time. The leadhouse CLI sets the environment variable:
-    a changed var makes dbt parse the whole project again (8 s), and an environment
-    variable read while parsing makes it parse again every model that reads it. Read only
-    when executing, it costs no parsing, and every node is compiled afresh when it runs. -#}
+    LEADHOUSE_AS_OF, else the moment this dbt invocation started (run_started_at, UTC),
+    one moment for all of its models: each model's own build time would give the current
+    score, the timeline and the stages different moments. The leadhouse CLI sets the
+    environment variable: a changed var makes dbt parse the whole project again (8 s), and
+    an environment variable read while parsing makes it parse again every model that reads
+    it. Read only when executing, it costs no parsing, and every node is compiled afresh
+    when it runs. -#}
 {% macro as_of_timestamp() -%}
-    {%- set as_of = var('as_of', '') or (env_var('LEADHOUSE_AS_OF', '') if execute else '') -%}
+    {%- set as_of = given_as_of() -%}
     {%- if as_of -%}
         cast('{{ as_of }}' as timestamp)
     {%- else -%}
-        cast({{ dbt.current_timestamp() }} as timestamp)
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
     {%- endif -%}
+{%- endmacro %}
+
+{#- The as-of moment given to this dbt invocation (the var or LEADHOUSE_AS_OF), as text;
+    empty when none was. -#}
+{% macro given_as_of() -%}
+    {{ return(var('as_of', '') or (env_var('LEADHOUSE_AS_OF', '') if execute else '')) }}
 {%- endmacro %}
 
 {#- Days between two timestamps, with fractions, for decay. -#}

@@ -4,6 +4,17 @@
 -- each history part holds only the people of its range of person ids (the ranges do not
 -- overlap) and only moments before the as-of moment, and the current score only the as-of
 -- moment. Rows breaking that fail.
+--
+-- The as-of moment is the one given to this invocation. When none was (dbt run by hand,
+-- so each model took its own build time), it is the moment the current score was built
+-- for: the test runs later than the build, and the current score must then hold one
+-- moment, later than every moment of the history.
+{% set current = ref('int_lead_engagement_current') %}
+{% if given_as_of() %}
+    {% set as_of = as_of_timestamp() %}
+{% else %}
+    {% set as_of = '(select coalesce(max(evaluated_at), ' ~ as_of_timestamp() ~ ') from ' ~ current ~ ')' %}
+{% endif %}
 {% for part in range(engagement_history_parts() | length) %}
 
     select
@@ -14,7 +25,7 @@
     from {{ ref('int_lead_engagement_history_' ~ part) }}
     where
         not coalesce({{ engagement_history_part_filter('person_id', part) }}, false)
-        or not coalesce(evaluated_at < {{ as_of_timestamp() }}, false)
+        or not coalesce(evaluated_at < {{ as_of }}, false)
         or coalesce(is_as_of, true)
 
     union all
@@ -26,7 +37,7 @@ select
     person_id,
     evaluated_at
 
-from {{ ref('int_lead_engagement_current') }}
+from {{ current }}
 where
-    not coalesce(evaluated_at = {{ as_of_timestamp() }}, false)
+    not coalesce(evaluated_at = {{ as_of }}, false)
     or not is_as_of
