@@ -1,6 +1,5 @@
 {#- Small cross-database helpers, dispatched so the same models run on Spark. -#}
 
-{#- Text value at a top-level key of a JSON text column. -#}
 {#- The text at a path of keys ('a.b') in a column of JSON text, or null. The document is
     parsed only when each key of the path appears in its text, or the text holds a
     backslash (a key may be written with escapes, '\u0063onsent', which the parser

@@ -5,10 +5,10 @@
 -- overlap) and only moments before the as-of moment, and the current score only the as-of
 -- moment. Rows breaking that fail.
 --
--- The as-of moment is the one given to this invocation. When none was (dbt run by hand,
--- so each model took its own build time), it is the moment the current score was built
--- for: the test runs later than the build, and the current score must then hold one
--- moment, later than every moment of the history.
+-- The as-of moment is the one given to this invocation. When none was (dbt run by hand),
+-- the models took the moment their dbt command started, and this test may run in a later
+-- command: the moment is then the one the current score was built for, which must be
+-- one moment, later than every moment of the history.
 {% set current = ref('int_lead_engagement_current') %}
 {% if given_as_of() %}
     {% set as_of = as_of_timestamp() %}
