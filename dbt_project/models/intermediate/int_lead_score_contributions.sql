@@ -75,17 +75,25 @@ matched_criteria as (
 
 ),
 
+-- The evidence of a rule is that of the latest occurrence it counted (the engagement
+-- points' last_signal_at; the smallest evidence text when several share that moment).
+-- An occurrence it did not count, such as one while the person had no valid basis for
+-- profiling, is not shown as the reason for points. A join on that moment, not a rank
+-- over every signal (at L the rank sorted 20 M rows: 23-25 s against 14-16 s).
 latest_evidence as (
 
     select
-        person_id,
-        signal_type,
-        evidence,
-        row_number() over (
-            partition by person_id, signal_type order by occurred_at desc, evidence asc
-        ) as recency_rank
+        signals.person_id,
+        signals.signal_type,
+        min(signals.evidence) as evidence
 
     from signals
+    inner join engagement_points
+        on
+            signals.person_id = engagement_points.person_id
+            and signals.signal_type = engagement_points.signal_type
+            and signals.occurred_at = engagement_points.last_signal_at
+    group by signals.person_id, signals.signal_type
 
 ),
 
@@ -114,7 +122,6 @@ engagement as (
         on
             engagement_points.person_id = latest_evidence.person_id
             and engagement_points.signal_type = latest_evidence.signal_type
-            and latest_evidence.recency_rank = 1
 
 ),
 
