@@ -12,15 +12,16 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import leadhouse.build
 from ingestion.pipeline import load_sources
-from leadhouse.build import build
+from leadhouse.build import build, run_dbt
 from leadhouse.config import DBT_PROJECT_DIR, DEFINITIONS_DIR, LEAD_DEFINITION_SEEDS, Warehouse
 from leadhouse.generate.synthetic import generate
 from leadhouse.runner import table_checksums
-from tests.conftest import AS_OF, definitions_with_pricing_points, query
+from tests.conftest import AS_OF, Built, definitions_with_pricing_points, query
 
 CUTOFF = datetime(2026, 9, 15, tzinfo=UTC)
 
@@ -151,3 +152,29 @@ def test_incremental_build_equals_full_refresh(
     incremental, full = _tables(warehouse.database), _tables(refreshed.database)
     differing = sorted(name for name in full if incremental.get(name) != full[name])
     assert not differing, differing
+
+
+def test_an_attribution_built_before_visit_starts_were_stored_is_rebuilt_whole(
+    built: Built, tmp_path: Path
+) -> None:
+    """The web attribution gained `starts_session` (the signal stream counts visits by it).
+    In a warehouse built before, the next incremental build must not keep the stored rows
+    without it: the pre-hook empties the table, and that build recomputes every visitor,
+    giving what a full build gives."""
+    copy = Warehouse(tmp_path / "warehouse")
+    shutil.copytree(built.warehouse.root, copy.root)
+    attribution = "intermediate.int_web_events_attributed"
+    expected = table_checksums(copy.database, ("intermediate",))[attribution]
+    with duckdb.connect(str(copy.database)) as con:
+        con.execute(
+            f"create or replace table {attribution} as "
+            f"select * exclude (starts_session) from {attribution}"
+        )
+    run_dbt(copy, ["run", "--select", "int_web_events_attributed"], as_of=AS_OF, quiet=True)
+    assert table_checksums(copy.database, ("intermediate",))[attribution] == expected
+    visits = query(
+        copy.database,
+        f"select count(*) filter (where starts_session), "
+        f"count(distinct (visitor_key, session_number)) from {attribution}",
+    )[0]
+    assert visits[0] == visits[1] > 0

@@ -117,9 +117,7 @@ select * from final
     schema check finds the columns the model now has. Nothing otherwise. -#}
 {% macro per_moment_history() -%}
     {%- if is_incremental() -%}
-        {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name')
-            | map('lower') | list -%}
-        {%- if 'signal_type' in names -%}
+        {%- if 'signal_type' in stored_columns() -%}
             create or replace table {{ this }} as
             select {{ engagement_history_columns() | join(', ') }}
             from {{ this }}

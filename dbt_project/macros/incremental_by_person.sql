@@ -135,9 +135,7 @@ fingerprints as (
     fingerprint. Nothing in a full build or when the column is there. -#}
 {% macro add_fingerprint_column(column) -%}
     {%- if is_incremental() -%}
-        {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name')
-            | map('lower') | list -%}
-        {%- if column | lower not in names -%}
+        {%- if column | lower not in stored_columns() -%}
             {{ adapter.dispatch('add_fingerprint_column', 'leadhouse')(column) }}
         {%- endif -%}
     {%- endif -%}
@@ -149,4 +147,27 @@ fingerprints as (
 
 {% macro spark__add_fingerprint_column(column) -%}
     alter table {{ this }} add columns ({{ column }} string)
+{%- endmacro %}
+
+{#- Pre-hook of an incremental model that gained `column` (of `type`), its last column: a
+    stored table without it (built before) is emptied and given the column, so that build
+    computes every row as a full build would. The model's own incremental logic must take
+    an empty table for nothing built yet. Nothing in a full build or when the column is
+    there. -#}
+{% macro rebuild_without_column(column, type) -%}
+    {%- if is_incremental() -%}
+        {%- if column | lower not in stored_columns() -%}
+            create or replace table {{ this }} as
+            select
+                *,
+                cast(null as {{ type }}) as {{ column }}
+            from {{ this }}
+            where 1 = 0
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The lower-case names of the stored table's columns (of the model being built). -#}
+{% macro stored_columns() -%}
+    {{ return(adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) }}
 {%- endmacro %}

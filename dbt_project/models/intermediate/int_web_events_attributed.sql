@@ -3,7 +3,8 @@
         materialized='incremental',
         unique_key='event_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook="{{ rebuild_without_column('starts_session', dbt.type_boolean()) }}"
     )
 }}
 -- Web events with their person (if known), page category and session. A session ends
@@ -14,7 +15,8 @@
 -- whose events now resolve to a different person (an anonymous visitor identified,
 -- contacts merged). A visitor is always recomputed whole, so sessions and attribution
 -- match a full refresh; rows are replaced by event_id. Changing the page_categories seed
--- needs `--full-refresh`.
+-- needs `--full-refresh`. A table built before starts_session existed is emptied by the
+-- pre-hook, so that build recomputes every visitor.
 with
 
 events as (
@@ -250,7 +252,10 @@ final as (
             partition by visitor_key
             order by occurred_at, event_id
             rows between unbounded preceding and current row
-        ) as session_number
+        ) as session_number,
+        -- The visit's first event: the signal stream counts visits by it, with no
+        -- grouping of every event by person and visit.
+        is_session_start = 1 as starts_session
 
     from flagged
 
